@@ -1,0 +1,1 @@
+/* C helpers for what Swift cannot call well. */
