@@ -1,1 +1,2 @@
 /* C helpers for what Swift cannot call well. */
+#include "seccomp_shims.h"
