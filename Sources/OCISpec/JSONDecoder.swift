@@ -54,7 +54,7 @@ public struct SpecDecoder {
 
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         do {
-            return try JSONValueDecoder(value: value, codingPath: [], userInfo: userInfo).unbox(type)
+            return try JSONValueDecoder(value: value, parentPath: [], key: nil, options: DecodingOptions(userInfo: userInfo)).unbox(type)
         } catch let error as JSONDecodeError {
             throw error
         } catch let error as DecodingError {

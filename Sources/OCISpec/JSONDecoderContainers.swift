@@ -1,40 +1,71 @@
 /// Swift's `Decoder` over a parsed `JSONValue`. Errors are `JSONDecodeError`s carrying the
 /// coding path; integer widths are range-checked against the literal number text.
+///
+/// The coding path is held as (parent path, own key) and only joined when asked for, so
+/// decoding a leaf (most of config.json) allocates no path at all.
 struct JSONValueDecoder: Decoder {
     let value: JSONValue
-    let codingPath: [CodingKey]
-    let userInfo: [CodingUserInfoKey: Any]
+    let parentPath: [CodingKey]
+    let key: CodingKey?
+    let options: DecodingOptions
+
+    var codingPath: [CodingKey] {
+        guard let key else { return parentPath }
+        return parentPath + [key]
+    }
+
+    var userInfo: [CodingUserInfoKey: Any] { options.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else { throw mismatch("object", value, codingPath) }
-        return KeyedDecodingContainer(JSONKeyedContainer<Key>(members: members, decoder: self))
+        return KeyedDecodingContainer(JSONKeyedContainer<Key>(members: members, path: codingPath, options: options))
     }
 
     func unkeyedContainer() throws -> UnkeyedDecodingContainer {
         guard case .array(let items) = value else { throw mismatch("array", value, codingPath) }
-        return JSONUnkeyedContainer(items: items, decoder: self)
+        return JSONUnkeyedContainer(items: items, path: codingPath, options: options)
     }
 
     func singleValueContainer() throws -> SingleValueDecodingContainer {
         JSONSingleValueContainer(decoder: self)
     }
 
-    func child(_ value: JSONValue, _ key: CodingKey) -> JSONValueDecoder {
-        JSONValueDecoder(value: value, codingPath: codingPath + [key], userInfo: userInfo)
+    /// Decodes this decoder's value as `T`, taking the scalar shortcuts without building
+    /// containers (most config.json leaves are strings, numbers, booleans and string lists).
+    func unbox<T: Decodable>(_ type: T.Type) throws -> T {
+        if T.self == String.self { return unsafeBitCast(try unboxString(), to: T.self) }
+        if T.self == [String].self { return unsafeBitCast(try unboxStrings(), to: T.self) }
+        if T.self == Bool.self { return unsafeBitCast(try unboxBool(), to: T.self) }
+        if T.self == Int.self { return unsafeBitCast(try unboxInteger(Int.self), to: T.self) }
+        if T.self == Int64.self { return unsafeBitCast(try unboxInteger(Int64.self), to: T.self) }
+        if T.self == UInt32.self { return unsafeBitCast(try unboxInteger(UInt32.self), to: T.self) }
+        if T.self == UInt64.self { return unsafeBitCast(try unboxInteger(UInt64.self), to: T.self) }
+        if T.self == Int32.self { return unsafeBitCast(try unboxInteger(Int32.self), to: T.self) }
+        if T.self == [String: String].self { return unsafeBitCast(try unboxStringMap(), to: T.self) }
+        if T.self == JSONValue.self { return unsafeBitCast(value, to: T.self) }
+        return try T(from: self)
     }
 
-    /// Decodes this decoder's value as `T`, taking the scalar shortcuts without building
-    /// containers (most config.json leaves are strings, numbers and booleans).
-    func unbox<T: Decodable>(_ type: T.Type) throws -> T {
-        if T.self == String.self { return try unboxString() as! T }
-        if T.self == Bool.self { return try unboxBool() as! T }
-        if T.self == Int.self { return try unboxInteger(Int.self) as! T }
-        if T.self == Int64.self { return try unboxInteger(Int64.self) as! T }
-        if T.self == UInt32.self { return try unboxInteger(UInt32.self) as! T }
-        if T.self == UInt64.self { return try unboxInteger(UInt64.self) as! T }
-        if T.self == Int32.self { return try unboxInteger(Int32.self) as! T }
-        if T.self == JSONValue.self { return value as! T }
-        return try T(from: self)
+    func unboxStrings() throws -> [String] {
+        guard case .array(let items) = value else { throw mismatch("array", value, codingPath) }
+        var out: [String] = []
+        out.reserveCapacity(items.count)
+        for (i, item) in items.enumerated() {
+            guard case .string(let s) = item else { throw mismatch("string", item, codingPath + [IndexCodingKey(i)]) }
+            out.append(s)
+        }
+        return out
+    }
+
+    func unboxStringMap() throws -> [String: String] {
+        guard case .object(let members) = value else { throw mismatch("object", value, codingPath) }
+        var out: [String: String] = [:]
+        out.reserveCapacity(members.count)
+        for m in members {
+            guard case .string(let s) = m.value else { throw mismatch("string", m.value, codingPath + [AnyCodingKey(m.key)]) }
+            out[m.key] = s
+        }
+        return out
     }
 
     func unboxString() throws -> String {
@@ -74,20 +105,33 @@ struct JSONValueDecoder: Decoder {
     }
 }
 
+func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
+    func fold(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5a ? c | 0x20 : c }
+    return a.utf8.elementsEqual(b.utf8) { fold($0) == fold($1) }
+}
+
 func mismatch(_ expected: String, _ got: JSONValue, _ path: [CodingKey]) -> JSONDecodeError {
     JSONDecodeError(codingPath: path, message: "expected \(expected), got \(got.kindName)")
 }
 
+/// Shared by every decoder of one decode call; a class so copying a decoder stays one retain.
+final class DecodingOptions {
+    let userInfo: [CodingUserInfoKey: Any]
+    init(userInfo: [CodingUserInfoKey: Any]) { self.userInfo = userInfo }
+}
+
 struct JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let members: [(key: String, value: JSONValue)]
-    let decoder: JSONValueDecoder
+    let codingPath: [CodingKey]
+    let options: DecodingOptions
     /// Built only for large objects (annotations, sysctl): Dictionary decoding looks up every
     /// key, which would be quadratic with a linear scan. Small structs scan faster than hashing.
     let positions: [String: Int]?
 
-    init(members: [(key: String, value: JSONValue)], decoder: JSONValueDecoder) {
+    init(members: [(key: String, value: JSONValue)], path: [CodingKey], options: DecodingOptions) {
         self.members = members
-        self.decoder = decoder
+        self.codingPath = path
+        self.options = options
         if members.count > 16 {
             var positions: [String: Int] = [:]
             positions.reserveCapacity(members.count)
@@ -98,21 +142,39 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         }
     }
 
-    var codingPath: [CodingKey] { decoder.codingPath }
     var allKeys: [Key] { members.compactMap { Key(stringValue: $0.key) } }
 
     private func find(_ key: Key) -> JSONValue? {
         let name = key.stringValue
-        if let positions { return positions[name].map { members[$0].value } }
-        for m in members where m.key == name { return m.value }
-        return nil
+        if let positions {
+            if let i = positions[name] { return members[i].value }
+        } else {
+            for m in members where m.key == name { return m.value }
+        }
+        return findIgnoringCase(name)
+    }
+
+    /// Go's encoding/json (runc) also matches keys case-insensitively ("Type" fills `type`),
+    /// the last such key winning. An exact match is preferred, which also keeps dictionary
+    /// keys ("a" and "A" in annotations) apart.
+    private func findIgnoringCase(_ name: String) -> JSONValue? {
+        let length = name.utf8.count
+        var found: JSONValue?
+        for m in members where m.key.utf8.count == length && asciiCaseInsensitiveEqual(m.key, name) {
+            found = m.value
+        }
+        return found
     }
 
     private func child(_ key: Key) throws -> JSONValueDecoder {
         guard let value = find(key) else {
             throw JSONDecodeError(codingPath: codingPath + [key], message: "missing required field")
         }
-        return decoder.child(value, key)
+        return child(value, key)
+    }
+
+    private func child(_ value: JSONValue, _ key: CodingKey) -> JSONValueDecoder {
+        JSONValueDecoder(value: value, parentPath: codingPath, key: key, options: options)
     }
 
     func contains(_ key: Key) -> Bool { find(key) != nil }
@@ -142,17 +204,17 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     // overrides only skip a second lookup on the hot path.
     func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? {
         guard let value = find(key), value != .null else { return nil }
-        return try decoder.child(value, key).unboxString()
+        return try child(value, key).unboxString()
     }
 
     func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? {
         guard let value = find(key), value != .null else { return nil }
-        return try decoder.child(value, key).unboxBool()
+        return try child(value, key).unboxBool()
     }
 
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let value = find(key), value != .null else { return nil }
-        return try decoder.child(value, key).unbox(type)
+        return try child(value, key).unbox(type)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -165,25 +227,25 @@ struct JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     func superDecoder() throws -> Decoder {
         let key = AnyCodingKey("super")
-        return decoder.child(members.first { $0.key == "super" }?.value ?? .null, key)
+        return child(members.first { $0.key == "super" }?.value ?? .null, key)
     }
 
     func superDecoder(forKey key: Key) throws -> Decoder {
-        decoder.child(find(key) ?? .null, key)
+        child(find(key) ?? .null, key)
     }
 }
 
 struct JSONUnkeyedContainer: UnkeyedDecodingContainer {
     let items: [JSONValue]
-    let decoder: JSONValueDecoder
+    let codingPath: [CodingKey]
+    let options: DecodingOptions
     private(set) var currentIndex = 0
 
-    init(items: [JSONValue], decoder: JSONValueDecoder) {
+    init(items: [JSONValue], path: [CodingKey], options: DecodingOptions) {
         self.items = items
-        self.decoder = decoder
+        self.codingPath = path
+        self.options = options
     }
-
-    var codingPath: [CodingKey] { decoder.codingPath }
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
 
@@ -193,7 +255,7 @@ struct JSONUnkeyedContainer: UnkeyedDecodingContainer {
             throw JSONDecodeError(codingPath: codingPath + [key], message: "array has only \(items.count) elements")
         }
         currentIndex += 1
-        return decoder.child(items[key.index], key)
+        return JSONValueDecoder(value: items[key.index], parentPath: codingPath, key: key, options: options)
     }
 
     mutating func decodeNil() throws -> Bool {

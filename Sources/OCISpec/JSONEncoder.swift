@@ -16,7 +16,7 @@ public struct SpecEncoder {
     public init(indent: String? = nil) { self.indent = indent }
 
     public func encodeValue<T: Encodable>(_ value: T) throws -> JSONValue {
-        try JSONValueEncoder(box: EncodingBox(), codingPath: [], userInfo: userInfo).slot(for: value).value
+        try encodedSlot(value, parentPath: [], key: nil, options: EncodingOptions(userInfo: userInfo)).value
     }
 
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
@@ -117,61 +117,75 @@ final class EncodingBox {
     }
 }
 
+/// The coding path is held as (parent path, own key) and joined only when asked for, so
+/// encoding leaves allocates no path.
 struct JSONValueEncoder: Encoder {
     let box: EncodingBox
-    let codingPath: [CodingKey]
-    let userInfo: [CodingUserInfoKey: Any]
+    let parentPath: [CodingKey]
+    let key: CodingKey?
+    let options: EncodingOptions
+
+    var codingPath: [CodingKey] {
+        guard let key else { return parentPath }
+        return parentPath + [key]
+    }
+
+    var userInfo: [CodingUserInfoKey: Any] { options.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         box.becomeObject()
-        return KeyedEncodingContainer(JSONKeyedEncodingContainer<Key>(encoder: self))
+        return KeyedEncodingContainer(JSONKeyedEncodingContainer<Key>(box: box, codingPath: codingPath, options: options))
     }
 
     func unkeyedContainer() -> UnkeyedEncodingContainer {
         box.becomeArray()
-        return JSONUnkeyedEncodingContainer(encoder: self)
+        return JSONUnkeyedEncodingContainer(box: box, codingPath: codingPath, options: options)
     }
 
     func singleValueContainer() -> SingleValueEncodingContainer {
         JSONSingleValueEncodingContainer(encoder: self)
     }
+}
 
-    func child(_ box: EncodingBox, _ key: CodingKey) -> JSONValueEncoder {
-        JSONValueEncoder(box: box, codingPath: codingPath + [key], userInfo: userInfo)
-    }
+/// Shared by every encoder of one encode call.
+final class EncodingOptions {
+    let userInfo: [CodingUserInfoKey: Any]
+    init(userInfo: [CodingUserInfoKey: Any]) { self.userInfo = userInfo }
+}
 
-    func number(_ d: Double, _ path: [CodingKey]) throws -> JSONValue {
-        guard d.isFinite else { throw JSONEncodeError(path: jsonPathString(path), message: "cannot encode \(d) as JSON") }
-        return .number(JSONNumberFormat.double(d))
-    }
+func encodedNumber(_ d: Double, _ path: @autoclosure () -> [CodingKey]) throws -> JSONValue {
+    guard d.isFinite else { throw JSONEncodeError(path: jsonPathString(path()), message: "cannot encode \(d) as JSON") }
+    return .number(JSONNumberFormat.double(d))
+}
 
-    func number(_ f: Float, _ path: [CodingKey]) throws -> JSONValue {
-        guard f.isFinite else { throw JSONEncodeError(path: jsonPathString(path), message: "cannot encode \(f) as JSON") }
-        return .number(JSONNumberFormat.float(f))
-    }
+func encodedNumber(_ f: Float, _ path: @autoclosure () -> [CodingKey]) throws -> JSONValue {
+    guard f.isFinite else { throw JSONEncodeError(path: jsonPathString(path()), message: "cannot encode \(f) as JSON") }
+    return .number(JSONNumberFormat.float(f))
+}
 
-    /// Encodes `value` found at `path`; scalars skip the container machinery.
-    func slot<T: Encodable>(for value: T, at path: [CodingKey]? = nil) throws -> EncodingSlot {
-        if let s = value as? String { return .value(.string(s)) }
-        if let b = value as? Bool { return .value(.bool(b)) }
-        if let i = value as? Int { return .value(.number(String(i))) }
-        if let i = value as? Int64 { return .value(.number(String(i))) }
-        if let i = value as? UInt64 { return .value(.number(String(i))) }
-        if let i = value as? UInt32 { return .value(.number(String(i))) }
-        if let i = value as? Int32 { return .value(.number(String(i))) }
-        if let v = value as? JSONValue { return .value(v) }
-        let path = path ?? codingPath
-        if let d = value as? Double { return .value(try number(d, path)) }
-        if let f = value as? Float { return .value(try number(f, path)) }
-        let b = EncodingBox()
-        let encoder = JSONValueEncoder(box: b, codingPath: path, userInfo: userInfo)
-        if let dictionary = value as? SortedKeysEncodable {
-            try dictionary.encodeSorted(to: encoder)
-        } else {
-            try value.encode(to: encoder)
-        }
-        return .box(b)
+/// Encodes `value`, found at `key` under `parentPath`; scalars and string lists skip the
+/// container machinery.
+func encodedSlot<T: Encodable>(_ value: T, parentPath: [CodingKey], key: CodingKey?, options: EncodingOptions) throws -> EncodingSlot {
+    if T.self == String.self { return .value(.string(unsafeBitCast(value, to: String.self))) }
+    if T.self == [String].self { return .value(.array(unsafeBitCast(value, to: [String].self).map { .string($0) })) }
+    if T.self == Bool.self { return .value(.bool(unsafeBitCast(value, to: Bool.self))) }
+    if T.self == Int.self { return .value(.number(String(unsafeBitCast(value, to: Int.self)))) }
+    if T.self == Int64.self { return .value(.number(String(unsafeBitCast(value, to: Int64.self)))) }
+    if T.self == UInt64.self { return .value(.number(String(unsafeBitCast(value, to: UInt64.self)))) }
+    if T.self == UInt32.self { return .value(.number(String(unsafeBitCast(value, to: UInt32.self)))) }
+    if T.self == Int32.self { return .value(.number(String(unsafeBitCast(value, to: Int32.self)))) }
+    if T.self == JSONValue.self { return .value(unsafeBitCast(value, to: JSONValue.self)) }
+    func path() -> [CodingKey] { key.map { parentPath + [$0] } ?? parentPath }
+    if T.self == Double.self { return .value(try encodedNumber(unsafeBitCast(value, to: Double.self), path())) }
+    if T.self == Float.self { return .value(try encodedNumber(unsafeBitCast(value, to: Float.self), path())) }
+    let b = EncodingBox()
+    let encoder = JSONValueEncoder(box: b, parentPath: parentPath, key: key, options: options)
+    if let dictionary = value as? SortedKeysEncodable {
+        try dictionary.encodeSorted(to: encoder)
+    } else {
+        try value.encode(to: encoder)
     }
+    return .box(b)
 }
 
 /// Swift dictionaries iterate in hash order; Go writes map keys sorted by bytes. Match Go so
@@ -190,16 +204,21 @@ extension Dictionary: SortedKeysEncodable where Key == String, Value: Encodable 
 }
 
 struct JSONKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
-    let encoder: JSONValueEncoder
-    var codingPath: [CodingKey] { encoder.codingPath }
+    let box: EncodingBox
+    let codingPath: [CodingKey]
+    let options: EncodingOptions
 
-    private func put(_ value: JSONValue, _ key: Key) { encoder.box.set(.value(value), forKey: key.stringValue) }
+    private func put(_ value: JSONValue, _ key: Key) { box.set(.value(value), forKey: key.stringValue) }
+
+    private func child(_ key: CodingKey, _ name: String) -> JSONValueEncoder {
+        JSONValueEncoder(box: box.box(forKey: name), parentPath: codingPath, key: key, options: options)
+    }
 
     mutating func encodeNil(forKey key: Key) throws { put(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { put(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { put(.string(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { put(try encoder.number(value, codingPath + [key]), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { put(try encoder.number(value, codingPath + [key]), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { put(try encodedNumber(value, codingPath + [key]), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { put(try encodedNumber(value, codingPath + [key]), key) }
     mutating func encode(_ value: Int, forKey key: Key) throws { put(.number(String(value)), key) }
     mutating func encode(_ value: Int8, forKey key: Key) throws { put(.number(String(value)), key) }
     mutating func encode(_ value: Int16, forKey key: Key) throws { put(.number(String(value)), key) }
@@ -212,39 +231,40 @@ struct JSONKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProtoco
     mutating func encode(_ value: UInt64, forKey key: Key) throws { put(.number(String(value)), key) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        encoder.box.set(try encoder.slot(for: value, at: codingPath + [key]), forKey: key.stringValue)
+        box.set(try encodedSlot(value, parentPath: codingPath, key: key, options: options), forKey: key.stringValue)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        encoder.child(encoder.box.box(forKey: key.stringValue), key).container(keyedBy: keyType)
+        child(key, key.stringValue).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> UnkeyedEncodingContainer {
-        encoder.child(encoder.box.box(forKey: key.stringValue), key).unkeyedContainer()
+        child(key, key.stringValue).unkeyedContainer()
     }
 
     mutating func superEncoder() -> Encoder {
-        encoder.child(encoder.box.box(forKey: "super"), AnyCodingKey("super"))
+        child(AnyCodingKey("super"), "super")
     }
 
     mutating func superEncoder(forKey key: Key) -> Encoder {
-        encoder.child(encoder.box.box(forKey: key.stringValue), key)
+        child(key, key.stringValue)
     }
 }
 
 struct JSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
-    let encoder: JSONValueEncoder
-    var codingPath: [CodingKey] { encoder.codingPath }
-    var count: Int { encoder.box.count }
+    let box: EncodingBox
+    let codingPath: [CodingKey]
+    let options: EncodingOptions
+    var count: Int { box.count }
 
     private var nextPath: [CodingKey] { codingPath + [IndexCodingKey(count)] }
-    private func put(_ value: JSONValue) { encoder.box.append(.value(value)) }
+    private func put(_ value: JSONValue) { box.append(.value(value)) }
 
     mutating func encodeNil() throws { put(.null) }
     mutating func encode(_ value: Bool) throws { put(.bool(value)) }
     mutating func encode(_ value: String) throws { put(.string(value)) }
-    mutating func encode(_ value: Double) throws { put(try encoder.number(value, nextPath)) }
-    mutating func encode(_ value: Float) throws { put(try encoder.number(value, nextPath)) }
+    mutating func encode(_ value: Double) throws { put(try encodedNumber(value, nextPath)) }
+    mutating func encode(_ value: Float) throws { put(try encodedNumber(value, nextPath)) }
     mutating func encode(_ value: Int) throws { put(.number(String(value))) }
     mutating func encode(_ value: Int8) throws { put(.number(String(value))) }
     mutating func encode(_ value: Int16) throws { put(.number(String(value))) }
@@ -257,14 +277,14 @@ struct JSONUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { put(.number(String(value))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        encoder.box.append(try encoder.slot(for: value, at: nextPath))
+        box.append(try encodedSlot(value, parentPath: codingPath, key: IndexCodingKey(count), options: options))
     }
 
     private mutating func openChild() -> JSONValueEncoder {
         let key = IndexCodingKey(count)
         let b = EncodingBox()
-        encoder.box.append(.box(b))
-        return encoder.child(b, key)
+        box.append(.box(b))
+        return JSONValueEncoder(box: b, parentPath: codingPath, key: key, options: options)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -284,8 +304,8 @@ struct JSONSingleValueEncodingContainer: SingleValueEncodingContainer {
     mutating func encodeNil() throws { put(.null) }
     mutating func encode(_ value: Bool) throws { put(.bool(value)) }
     mutating func encode(_ value: String) throws { put(.string(value)) }
-    mutating func encode(_ value: Double) throws { put(try encoder.number(value, codingPath)) }
-    mutating func encode(_ value: Float) throws { put(try encoder.number(value, codingPath)) }
+    mutating func encode(_ value: Double) throws { put(try encodedNumber(value, codingPath)) }
+    mutating func encode(_ value: Float) throws { put(try encodedNumber(value, codingPath)) }
     mutating func encode(_ value: Int) throws { put(.number(String(value))) }
     mutating func encode(_ value: Int8) throws { put(.number(String(value))) }
     mutating func encode(_ value: Int16) throws { put(.number(String(value))) }
@@ -298,7 +318,7 @@ struct JSONSingleValueEncodingContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { put(.number(String(value))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        switch try encoder.slot(for: value) {
+        switch try encodedSlot(value, parentPath: encoder.parentPath, key: encoder.key, options: encoder.options) {
         case .value(let v): put(v)
         case .box(let b): put(b.value)
         }

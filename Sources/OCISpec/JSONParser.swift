@@ -29,8 +29,12 @@ public enum JSONParser {
     }
 
     public static func parse(_ buffer: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws -> JSONValue {
-        let builder = TreeBuilder(maxDepth: maxDepth)
-        let context = Unmanaged.passUnretained(builder).toOpaque()
+        // The builder lives behind a raw pointer rather than in a class: callbacks then touch
+        // plain memory, without the dynamic exclusivity checks class properties pay for.
+        let state = UnsafeMutablePointer<TreeBuilder>.allocate(capacity: 1)
+        state.initialize(to: TreeBuilder(maxDepth: maxDepth))
+        defer { state.deinitialize(count: 1); state.deallocate() }
+        let context = UnsafeMutableRawPointer(state)
         // yajl copies nothing from the callbacks table after alloc, but keep it alive anyway.
         return try withUnsafePointer(to: treeCallbacks) { callbacks -> JSONValue in
             guard let handle = yajl_alloc(callbacks, nil, context) else {
@@ -40,8 +44,8 @@ public enum JSONParser {
             // Defaults are what we want: no comments, no trailing garbage, and yajl's own (lax)
             // UTF-8 check, which TreeBuilder tightens.
             let base = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            builder.handle = handle
-            builder.input = UnsafeBufferPointer(start: base, count: buffer.count)
+            state.pointee.handle = handle
+            state.pointee.input = UnsafeBufferPointer(start: base, count: buffer.count)
             var status = yajl_parse(handle, base, buffer.count)
             var atEnd = false
             if status == yajl_status_ok {
@@ -49,16 +53,15 @@ public enum JSONParser {
                 atEnd = true
             }
             if status != yajl_status_ok {
-                let offset = builder.failureOffset
+                let offset = state.pointee.failureOffset
                     ?? (atEnd ? buffer.count : min(Int(yajl_get_bytes_consumed(handle)), buffer.count))
-                var message = builder.failure ?? yajlMessage(handle, base, buffer.count)
+                var message = state.pointee.failure ?? yajlMessage(handle, base, buffer.count)
                 if message == "premature EOF" && isBlank(buffer) { message = "empty input" }
                 throw locate(message, offset: offset, in: buffer)
             }
-            guard let root = builder.root else {
+            guard let root = state.pointee.root else {
                 throw locate("empty input", offset: buffer.count, in: buffer)
             }
-            withExtendedLifetime(builder) {}
             return root
         }
     }
@@ -87,17 +90,19 @@ public enum JSONParser {
     }
 }
 
-/// One open array or object while parsing. Objects keep keys and values side by side until
-/// they close, so appending never re-wraps an enum payload (which would copy).
+/// One open array or object while parsing: where its values (and keys) start on the shared
+/// stacks. Children accumulate there and are copied out once, at exact size, when it closes.
 private struct OpenContainer {
     var isObject: Bool
-    var values: [JSONValue] = []
-    var keys: [String] = []
+    var valueStart: Int
+    var keyStart: Int
 }
 
-private final class TreeBuilder {
+private struct TreeBuilder {
     let maxDepth: Int
     var stack: [OpenContainer] = []
+    var values: [JSONValue] = []
+    var keys: [String] = []
     var root: JSONValue?
     var failure: String?
     var failureOffset: Int?
@@ -106,32 +111,32 @@ private final class TreeBuilder {
 
     init(maxDepth: Int) { self.maxDepth = maxDepth }
 
-    func add(_ value: JSONValue) -> Int32 {
+    mutating func add(_ value: JSONValue) -> Int32 {
         if stack.isEmpty {
             root = value
         } else {
-            stack[stack.count - 1].values.append(value)
+            values.append(value)
         }
         return 1
     }
 
-    func open(object: Bool) -> Int32 {
+    mutating func open(object: Bool) -> Int32 {
         guard stack.count < maxDepth else {
             failure = "nesting deeper than \(maxDepth) levels"
             return 0
         }
-        stack.append(OpenContainer(isObject: object))
+        stack.append(OpenContainer(isObject: object, valueStart: values.count, keyStart: keys.count))
         return 1
     }
 
-    func string(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
+    mutating func string(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
         guard let s = text(p, n) else { return 0 }
         return add(.string(s))
     }
 
-    func key(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
+    mutating func key(_ p: UnsafePointer<UInt8>?, _ n: Int) -> Int32 {
         guard let key = text(p, n) else { return 0 }
-        stack[stack.count - 1].keys.append(key)
+        keys.append(key)
         return 1
     }
 
@@ -140,10 +145,11 @@ private final class TreeBuilder {
     /// surrogate escapes (a lone high one becomes `?`, a high one before a non-surrogate
     /// escape is merged into a bogus code point). Escaped tokens are therefore decoded again
     /// from the input, lone surrogates becoming U+FFFD as in Go.
-    func text(_ p: UnsafePointer<UInt8>?, _ n: Int) -> String? {
+    mutating func text(_ p: UnsafePointer<UInt8>?, _ n: Int) -> String? {
         guard let p, n > 0 else { return "" }
         if let start = input.baseAddress, p >= start, p < start + input.count {
-            if let s = String(validating: UnsafeBufferPointer(start: p, count: n), as: UTF8.self) { return s }
+            let bytes = UnsafeBufferPointer(start: p, count: n)
+            if isStrictUTF8(bytes) { return String(decoding: bytes, as: UTF8.self) }
             return fail("invalid UTF-8 in string", at: p - start)
         }
         // yajl handed over its decode buffer: the token had escapes. It has just consumed the
@@ -160,7 +166,7 @@ private final class TreeBuilder {
         guard let bytes = unescape(input[(open + 1)..<end]) else {
             return fail("invalid escape in string", at: open + 1)
         }
-        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        if bytes.withUnsafeBufferPointer(isStrictUTF8) { return String(decoding: bytes, as: UTF8.self) }
         return fail("invalid UTF-8 in string", at: open + 1)
     }
 
@@ -170,22 +176,27 @@ private final class TreeBuilder {
         return n
     }
 
-    private func fail(_ message: String, at offset: Int) -> String? {
+    private mutating func fail(_ message: String, at offset: Int) -> String? {
         failure = message
         failureOffset = offset
         return nil
     }
 
-    func close() -> Int32 {
+    mutating func close() -> Int32 {
         let top = stack.removeLast()
+        let closed: JSONValue
         if top.isObject {
-            return add(.object(Self.members(keys: top.keys, values: top.values)))
+            closed = .object(Self.members(keys: keys[top.keyStart...], values: values[top.valueStart...]))
+            keys.removeSubrange(top.keyStart...)
+        } else {
+            closed = .array(Array(values[top.valueStart...]))
         }
-        return add(.array(top.values))
+        values.removeSubrange(top.valueStart...)
+        return add(closed)
     }
 
     /// Pairs keys with values; a repeated key keeps its first position and its last value.
-    static func members(keys: [String], values: [JSONValue]) -> [(key: String, value: JSONValue)] {
+    static func members(keys: ArraySlice<String>, values: ArraySlice<JSONValue>) -> [(key: String, value: JSONValue)] {
         var members: [(key: String, value: JSONValue)] = []
         members.reserveCapacity(keys.count)
         if keys.count <= 12 {
@@ -213,8 +224,44 @@ private final class TreeBuilder {
 }
 
 @inline(__always)
-private func builder(_ ctx: UnsafeMutableRawPointer?) -> TreeBuilder {
-    Unmanaged<TreeBuilder>.fromOpaque(ctx!).takeUnretainedValue()
+private func builder(_ ctx: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<TreeBuilder> {
+    ctx!.assumingMemoryBound(to: TreeBuilder.self)
+}
+
+/// UTF-8 as Unicode defines it (Table 3-7): no overlong forms, no surrogates, nothing past
+/// U+10FFFF. ASCII runs are skipped eight bytes at a time.
+func isStrictUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let p = bytes.baseAddress else { return true }
+    let n = bytes.count
+    var i = 0
+    while i < n {
+        if i + 8 <= n, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            i += 8
+            continue
+        }
+        let b = p[i]
+        if b < 0x80 { i += 1; continue }
+        func cont(_ j: Int) -> Bool { j < n && p[j] & 0xC0 == 0x80 }
+        func within(_ j: Int, _ lo: UInt8, _ hi: UInt8) -> Bool { j < n && p[j] >= lo && p[j] <= hi }
+        switch b {
+        case 0xC2...0xDF:
+            guard cont(i + 1) else { return false }
+            i += 2
+        case 0xE0...0xEF:
+            let lo: UInt8 = b == 0xE0 ? 0xA0 : 0x80
+            let hi: UInt8 = b == 0xED ? 0x9F : 0xBF
+            guard within(i + 1, lo, hi), cont(i + 2) else { return false }
+            i += 3
+        case 0xF0...0xF4:
+            let lo: UInt8 = b == 0xF0 ? 0x90 : 0x80
+            let hi: UInt8 = b == 0xF4 ? 0x8F : 0xBF
+            guard within(i + 1, lo, hi), cont(i + 2), cont(i + 3) else { return false }
+            i += 4
+        default:
+            return false
+        }
+    }
+    return true
 }
 
 /// Decodes the escapes of a raw JSON string body (yajl's lexer has already checked their
@@ -273,19 +320,19 @@ private func unescape(_ raw: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8]? {
 
 private let treeCallbacks: yajl_callbacks = {
     var cb = yajl_callbacks()
-    cb.yajl_null = { ctx in builder(ctx).add(.null) }
-    cb.yajl_boolean = { ctx, b in builder(ctx).add(.bool(b != 0)) }
+    cb.yajl_null = { ctx in builder(ctx).pointee.add(.null) }
+    cb.yajl_boolean = { ctx, b in builder(ctx).pointee.add(.bool(b != 0)) }
     // With yajl_number set, yajl hands every number over as its literal text: nothing is
     // rounded through double or clipped to long long.
     cb.yajl_number = { ctx, p, n in
         let s = UnsafeRawBufferPointer(start: p, count: n)
-        return builder(ctx).add(.number(String(decoding: s, as: UTF8.self)))
+        return builder(ctx).pointee.add(.number(String(decoding: s, as: UTF8.self)))
     }
-    cb.yajl_string = { ctx, p, n in builder(ctx).string(p, n) }
-    cb.yajl_start_map = { ctx in builder(ctx).open(object: true) }
-    cb.yajl_map_key = { ctx, p, n in builder(ctx).key(p, n) }
-    cb.yajl_end_map = { ctx in builder(ctx).close() }
-    cb.yajl_start_array = { ctx in builder(ctx).open(object: false) }
-    cb.yajl_end_array = { ctx in builder(ctx).close() }
+    cb.yajl_string = { ctx, p, n in builder(ctx).pointee.string(p, n) }
+    cb.yajl_start_map = { ctx in builder(ctx).pointee.open(object: true) }
+    cb.yajl_map_key = { ctx, p, n in builder(ctx).pointee.key(p, n) }
+    cb.yajl_end_map = { ctx in builder(ctx).pointee.close() }
+    cb.yajl_start_array = { ctx in builder(ctx).pointee.open(object: false) }
+    cb.yajl_end_array = { ctx in builder(ctx).pointee.close() }
     return cb
 }()

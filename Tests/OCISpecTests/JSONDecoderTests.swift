@@ -78,6 +78,19 @@ final class JSONDecoderTests: XCTestCase {
         XCTAssertEqual(decodeError(Config.self, #"{"ociVersion":null}"#)?.description, "ociVersion: expected string, got null")
     }
 
+    func testKeysMatchCaseInsensitivelyLikeGo() throws {
+        let config = try decode(Config.self, #"{"OCIVERSION":"1","HostName":"a","hostName":"b","linux":{"Namespaces":[{"TYPE":"pid"}]}}"#)
+        XCTAssertEqual(config.ociVersion, "1")
+        XCTAssertEqual(config.hostname, "b")
+        XCTAssertEqual(config.linux?.namespaces, [Namespace(type: "pid")])
+        XCTAssertEqual(try decode(Config.self, #"{"ociversion":"x","ociVersion":"exact"}"#).ociVersion, "exact")
+        // Dictionary keys stay exact.
+        let annotations = try decode(Config.self, #"{"ociVersion":"1","annotations":{"a":"1","A":"2"}}"#).annotations
+        XCTAssertEqual(annotations, ["a": "1", "A": "2"])
+        let ints = try decode([String: Int].self, #"{"k":1,"K":2}"#)
+        XCTAssertEqual(ints, ["k": 1, "K": 2])
+    }
+
     func testOddKeysAreQuotedInPaths() throws {
         let error = try XCTUnwrap(decodeError(Config.self, #"{"ociVersion":"1","annotations":{"io.k8s/x":1}}"#))
         XCTAssertEqual(error.description, #"annotations["io.k8s/x"]: expected string, got number"#)

@@ -121,6 +121,23 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(escaped.offset, 2)
     }
 
+    func testStrictUTF8AgreesWithSwiftValidation() {
+        var rng = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf,
+                                    0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff]
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 0...12, using: &rng)
+            var bytes = (0..<count).map { _ in interesting.randomElement(using: &rng)! }
+            if Bool.random(using: &rng) { bytes = Array(repeating: 0x61, count: Int.random(in: 0...9, using: &rng)) + bytes }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            XCTAssertEqual(bytes.withUnsafeBufferPointer(isStrictUTF8), expected, "\(bytes)")
+        }
+        for scalar in [0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x10ffff] {
+            let bytes = Array(String(Character(Unicode.Scalar(UInt32(scalar))!)).utf8)
+            XCTAssertTrue(bytes.withUnsafeBufferPointer(isStrictUTF8), "\(scalar)")
+        }
+    }
+
     func testNestingIsBounded() throws {
         let ok = String(repeating: "[", count: 512) + String(repeating: "]", count: 512)
         XCTAssertNoThrow(try parse(ok))
