@@ -65,6 +65,13 @@ public func validateProcess(_ process: Process, prefix: String = "") -> Validati
     return v.report
 }
 
+/// Checks the body of `update --resources` (a LinuxResources object at the JSON root).
+public func validateResources(_ resources: LinuxResources, prefix: String = "") -> ValidationReport {
+    var v = SpecValidator(spec: Spec(), options: ValidationOptions())
+    v.checkResources(resources, at: IssuePath(prefix))
+    return v.report
+}
+
 /// A JSON path under construction, rendered like the decoder renders coding paths:
 /// `a.b[2]`, with keys that are not plain identifiers quoted: `linux.sysctl["net.ipv4.x"]`.
 struct IssuePath: CustomStringConvertible {
