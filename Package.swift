@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["OCISpec", "Linux", "Cgroups", "Security", "CShims"]),
         .executableTarget(name: "swiftlet", dependencies: ["Runtime"]),
 
-        .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"]),
+        .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LinuxTests", dependencies: ["Linux"]),
         .testTarget(name: "CgroupsTests", dependencies: ["Cgroups"]),
         .testTarget(name: "SecurityTests", dependencies: ["Security"]),
