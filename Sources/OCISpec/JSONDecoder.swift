@@ -97,11 +97,12 @@ func readWholeFile(_ path: String) throws -> [UInt8] {
     defer { close(fd) }
     var info = stat()
     guard fstat(fd, &info) == 0 else { throw failure("stat", errno) }
-    var bytes: [UInt8] = []
-    var chunk = max(Int(info.st_size) + 1, 4096)
+    // One byte past the reported size, so a regular file ends in a single short read;
+    // /proc files report 0 and grow as they go.
+    var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size) + 1, 4096))
     var used = 0
     while true {
-        if bytes.count - used < chunk { bytes.append(contentsOf: repeatElement(0, count: chunk)) }
+        if used == bytes.count { bytes.append(contentsOf: repeatElement(0, count: bytes.count)) }
         let n = bytes.withUnsafeMutableBytes { buf in
             read(fd, buf.baseAddress! + used, buf.count - used)
         }
@@ -111,7 +112,6 @@ func readWholeFile(_ path: String) throws -> [UInt8] {
         }
         if n == 0 { break }
         used += n
-        chunk = max(chunk, 4096)
     }
     bytes.removeSubrange(used...)
     return bytes

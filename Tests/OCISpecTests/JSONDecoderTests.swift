@@ -211,6 +211,17 @@ final class JSONDecoderTests: XCTestCase {
         }
     }
 
+    func testReadWholeFileHandlesSizelessAndLargeFiles() throws {
+        XCTAssertEqual(try readWholeFile("/proc/version"), [UInt8](try Data(contentsOf: URL(fileURLWithPath: "/proc/version"))))
+        let path = NSTemporaryDirectory() + "swiftlet-json-big-\(getpid())"
+        let big = Data((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        FileManager.default.createFile(atPath: path, contents: big)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        XCTAssertEqual(try readWholeFile(path), [UInt8](big))
+        FileManager.default.createFile(atPath: path, contents: Data())
+        XCTAssertEqual(try readWholeFile(path), [])
+    }
+
     func testEngineFixturesDecodeLikeFoundation() throws {
         let dir = "/work/shared/fixtures/engine-configs"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasSuffix(".json") } ?? []
@@ -221,6 +232,22 @@ final class JSONDecoderTests: XCTestCase {
             let theirs = try Foundation.JSONDecoder().decode(Config.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
             XCTAssertEqual(ours, theirs, name)
             XCTAssertNotNil(ours.linux?.namespaces, name)
+        }
+    }
+
+    /// The real models through both coders: same values, and our encoding decodes back.
+    func testEngineFixturesAsSpecAgreeWithFoundation() throws {
+        let dir = "/work/shared/fixtures/engine-configs"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasSuffix(".json") } ?? []
+        if names.isEmpty { throw XCTSkip("no fixtures at \(dir)") }
+        for name in names {
+            let path = "\(dir)/\(name)"
+            let ours = try decodeJSON(Spec.self, fromFile: path)
+            let theirs = try Foundation.JSONDecoder().decode(Spec.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssertEqual(ours, theirs, name)
+            let encoded = try SpecEncoder(indent: "\t").encode(ours)
+            XCTAssertEqual(try SpecDecoder().decode(Spec.self, from: encoded), ours, name)
+            XCTAssertEqual(try Foundation.JSONDecoder().decode(Spec.self, from: Data(encoded)), ours, name)
         }
     }
 }

@@ -141,6 +141,32 @@ final class JSONEncoderTests: XCTestCase {
     }
 }
 
+extension JSONEncoderTests {
+    /// runc writes `spec` output with Go's MarshalIndent and a tab; through our models and
+    /// coders it must come back byte for byte.
+    func testRuncSpecOutputReencodesByteForByte() throws {
+        guard let runc = ["/usr/bin/runc", "/usr/sbin/runc", "/usr/local/bin/runc"].first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("runc not installed")
+        }
+        let dir = NSTemporaryDirectory() + "swiftlet-json-runcspec-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for args in [["spec"], ["spec", "--rootless"]] {
+            try? FileManager.default.removeItem(atPath: dir + "/config.json")
+            let process = Foundation.Process()
+            process.executableURL = URL(fileURLWithPath: runc)
+            process.arguments = args
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            try process.run()
+            process.waitUntilExit()
+            XCTAssertEqual(process.terminationStatus, 0)
+            let original = try String(contentsOfFile: dir + "/config.json", encoding: .utf8)
+            let spec = try decodeJSON(Spec.self, fromFile: dir + "/config.json")
+            XCTAssertEqual(try encodeJSON(spec, indent: "\t"), original, "\(args)")
+        }
+    }
+}
+
 extension JSONValue {
     /// Objects with members sorted by key, to compare documents from encoders that order differently.
     var sortedForTest: JSONValue {
