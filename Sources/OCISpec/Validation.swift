@@ -3,10 +3,6 @@
 // container. All problems are collected (not just the first), each named by its JSON path, so
 // a user fixes a config in one round trip.
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One problem in a config, located by its JSON path (`linux.namespaces[2].type`).
 public struct ValidationIssue: Error, CustomStringConvertible, Equatable, Sendable {
     public var path: String
