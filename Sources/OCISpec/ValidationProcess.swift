@@ -31,6 +31,9 @@ extension SpecValidator {
             checkCPUList(affinity.initial, at: path.dot("execCPUAffinity").dot("initial"))
             checkCPUList(affinity.final, at: path.dot("execCPUAffinity").dot("final"))
         }
+        if let label = process.selinuxLabel, !label.isEmpty, !isSELinuxEnabled() {
+            error(path.dot("selinuxLabel"), "selinux label is specified in config, but selinux is disabled or not supported")
+        }
         if let size = process.consoleSize, process.terminal == true, size.height > 0xffff || size.width > 0xffff {
             error(path.dot("consoleSize"), "height and width must fit a terminal's 16-bit size")
         }

@@ -161,3 +161,6 @@ func sameFile(_ a: String, _ b: String) -> Bool? {
     guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return nil }
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
 }
+
+/// SELinux is usable when selinuxfs is mounted where the kernel puts it.
+func isSELinuxEnabled() -> Bool { access("/sys/fs/selinux/enforce", F_OK) == 0 }

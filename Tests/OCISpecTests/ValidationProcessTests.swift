@@ -29,6 +29,16 @@ final class ValidationProcessTests: XCTestCase {
         assertAccepts(spec { $0.env = ["EMPTY=", "A=b=c", "PATH=/bin"] })
     }
 
+    func testSELinuxLabelNeedsSELinux() throws {
+        let labelled = spec { $0.selinuxLabel = "system_u:system_r:container_t:s0" }
+        assertAccepts(spec { $0.selinuxLabel = "" })
+        if FileManager.default.fileExists(atPath: "/sys/fs/selinux/enforce") {
+            assertAccepts(labelled)
+        } else {
+            assertRejects(labelled, "process.selinuxLabel: selinux label is specified in config, but selinux is disabled or not supported")
+        }
+    }
+
     func testUmask() {
         assertRejects(spec { $0.user.umask = 0o1000 }, "process.user.umask: must be at most 0777 (511), got 512")
         assertAccepts(spec { $0.user.umask = 0o777 })
