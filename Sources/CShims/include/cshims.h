@@ -1,2 +1,3 @@
 /* C helpers for what Swift cannot call well. */
 #include "seccomp_shims.h"
+#include "mount_shims.h"

@@ -1,0 +1,230 @@
+// Resolving and creating paths inside a container's root filesystem without ever leaving it.
+//
+// A path from config.json is untrusted: the image may hold symlinks such as `/mnt -> /etc`
+// pointing out of the rootfs, and a path walked as a host string follows them to the host
+// (CVE-2021-30465 and friends). So every lookup goes through openat2(RESOLVE_IN_ROOT) from an
+// O_PATH fd of the root, where the kernel resolves absolute symlinks and `..` as if the rootfs
+// were `/`; missing directories are made one component at a time with mkdirat under the fd of
+// their parent; and what comes back is an O_PATH fd that callers mount on through
+// /proc/self/fd/N, so no path string is resolved again after the check.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a path inside the root could not be used, beyond a plain syscall failure.
+public struct PathInRootError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let reason: String
+    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public var description: String { "\(path): \(reason)" }
+}
+
+public struct RootHandle {
+    public let fd: Int32
+    /// The real (symlink-free) absolute path of the root, as the kernel reports it.
+    public let path: String
+    let sys: MountSyscalls
+
+    static let inRoot = ResolveFlag.inRoot | ResolveFlag.noMagicLinks
+    static let beneathNoSymlinks = ResolveFlag.beneath | ResolveFlag.noSymlinks | ResolveFlag.noMagicLinks
+
+    /// Opens `path` (a host path, trusted) as the root.
+    public init(opening path: String, syscalls: MountSyscalls) throws {
+        let fd = try syscalls.openat(AtFlag.fdcwd, path,
+                                     flags: OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec, mode: 0)
+        do {
+            self.path = try syscalls.pathOf(fd)
+        } catch {
+            syscalls.close(fd)
+            throw error
+        }
+        self.fd = fd
+        self.sys = syscalls
+    }
+
+    public func close() { sys.close(fd) }
+
+    /// Opens an existing path inside the root. `flags` defaults to O_PATH.
+    public func open(_ unsafePath: String, flags: Int32 = OpenFlag.path, mode: UInt32 = 0) throws -> Int32 {
+        let relative = LexicalPath.components(unsafePath).joined(separator: "/")
+        return try sys.openat2(fd, relative.isEmpty ? "." : relative,
+                               flags: flags | OpenFlag.closeOnExec, mode: mode, resolve: Self.inRoot)
+    }
+
+    /// Opens the directory at `unsafePath`, creating the missing components (mode `mode`).
+    /// Returns an O_PATH fd. A symlink whose target is missing gets that target created,
+    /// inside the root: `/mnt -> /srv/data` makes `<root>/srv/data`.
+    public func mkdirAll(_ unsafePath: String, mode: UInt32 = 0o755) throws -> Int32 {
+        if let fd = try openIfExists(unsafePath, flags: OpenFlag.path | OpenFlag.directory) { return fd }
+        let (deepest, missing) = try walkToMissing(unsafePath)
+        return try makeDirectories(missing, under: deepest, mode: mode, for: unsafePath)
+    }
+
+    /// Opens `unsafePath` in the root, or nil when (some component of) it does not exist.
+    func openIfExists(_ unsafePath: String, flags: Int32) throws -> Int32? {
+        do {
+            return try open(unsafePath, flags: flags)
+        } catch let error as SyscallError where error.errno == ENOENT {
+            return nil
+        } catch let error as SyscallError where error.errno == ENOTDIR {
+            throw PathInRootError(path: unsafePath, reason: "a component is not a directory")
+        }
+    }
+
+    /// Walks `unsafePath` one component at a time from the root, following symlinks the way
+    /// RESOLVE_IN_ROOT does (an absolute target restarts at the root, `..` stops at it), up to
+    /// the first component that does not exist. Returns an O_PATH fd of the deepest existing
+    /// directory and the components still missing below it.
+    func walkToMissing(_ unsafePath: String) throws -> (Int32, [String]) {
+        var pending = LexicalPath.components(unsafePath)
+        var resolved: [String] = []
+        var current = try sys.openat2(fd, ".", flags: OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec,
+                                      mode: 0, resolve: Self.inRoot)
+        var links = 0
+        while !pending.isEmpty {
+            let name = pending.removeFirst()
+            if name == ".." {
+                // `resolved` holds real directories only, so their parent is lexical.
+                if !resolved.isEmpty { resolved.removeLast() }
+                let parent = try open(resolved.joined(separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
+                sys.close(current)
+                current = parent
+                continue
+            }
+            let st: FileStat
+            do {
+                st = try sys.fstatat(current, name, flags: AtFlag.symlinkNoFollow)
+            } catch let error as SyscallError where error.errno == ENOENT {
+                return (current, [name] + pending)
+            } catch {
+                sys.close(current)
+                throw error
+            }
+            if st.isSymlink {
+                links += 1
+                let target: String
+                do {
+                    guard links <= 40 else { throw SyscallError("resolve", path: unsafePath, errno: ELOOP) }
+                    target = try sys.readlinkat(current, name)
+                } catch {
+                    sys.close(current)
+                    throw error
+                }
+                if target.hasPrefix("/") {
+                    resolved = []
+                    let top = try open("", flags: OpenFlag.path | OpenFlag.directory)
+                    sys.close(current)
+                    current = top
+                }
+                pending = target.split(separator: "/").map(String.init).filter { $0 != "." && !$0.isEmpty } + pending
+                continue
+            }
+            guard st.isDirectory else {
+                sys.close(current)
+                throw PathInRootError(path: unsafePath, reason: "\"\(LexicalPath.clean((resolved + [name]).joined(separator: "/")))\" is not a directory")
+            }
+            let next: Int32
+            do {
+                next = try sys.openat2(current, name, flags: OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec,
+                                       mode: 0, resolve: Self.beneathNoSymlinks)
+            } catch {
+                sys.close(current)
+                throw error
+            }
+            sys.close(current)
+            current = next
+            resolved.append(name)
+        }
+        return (current, [])
+    }
+
+    /// Creates `names` as nested directories under `parent` (an fd this call takes over) and
+    /// returns an O_PATH fd of the last. Each new directory is opened with RESOLVE_BENEATH and
+    /// no symlinks: what was just made must be what is entered.
+    func makeDirectories(_ names: [String], under parent: Int32, mode: UInt32, for unsafePath: String) throws -> Int32 {
+        var current = parent
+        for name in names {
+            guard name != ".." else {
+                sys.close(current)
+                throw PathInRootError(path: unsafePath, reason: "\"..\" below a missing directory")
+            }
+            do {
+                try sys.mkdirat(current, name, mode: mode)
+            } catch let error as SyscallError where error.errno == EEXIST {
+                // Made meanwhile: the open below checks it is a directory.
+            } catch {
+                sys.close(current)
+                throw error
+            }
+            let next: Int32
+            do {
+                next = try sys.openat2(current, name, flags: OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec,
+                                       mode: 0, resolve: Self.beneathNoSymlinks)
+            } catch {
+                sys.close(current)
+                throw error
+            }
+            sys.close(current)
+            current = next
+        }
+        return current
+    }
+
+    /// The directory that would hold `unsafePath` (created if missing) and the last component's
+    /// name, for calls that create that last component themselves (mknodat, symlinkat).
+    public func parentAndName(_ unsafePath: String, mode: UInt32 = 0o755) throws -> (dirfd: Int32, name: String) {
+        let parts = LexicalPath.components(unsafePath)
+        guard let name = parts.last else {
+            throw PathInRootError(path: unsafePath, reason: "is the root itself")
+        }
+        let dirfd = try mkdirAll(parts.dropLast().joined(separator: "/"), mode: mode)
+        return (dirfd, name)
+    }
+
+    /// Creates an empty file at `unsafePath` (directories included) and returns an O_PATH fd
+    /// to it. A dangling symlink on the way, the last component included, gets its target
+    /// created inside the root; an existing file is an error (EEXIST).
+    public func createFile(_ unsafePath: String, mode: UInt32 = 0o644) throws -> Int32 {
+        let (deepest, missing) = try walkToMissing(unsafePath)
+        guard let name = missing.last else {
+            sys.close(deepest)
+            throw SyscallError("create", path: unsafePath, errno: EEXIST)
+        }
+        let dirfd = try makeDirectories(Array(missing.dropLast()), under: deepest, mode: 0o755, for: unsafePath)
+        defer { sys.close(dirfd) }
+        let created = try sys.openat(dirfd, name, flags: OpenFlag.create | OpenFlag.exclusive | OpenFlag.noFollow
+                                        | OpenFlag.writeOnly | OpenFlag.closeOnExec, mode: mode)
+        sys.close(created)
+        return try sys.openat2(dirfd, name, flags: OpenFlag.path | OpenFlag.closeOnExec, mode: 0,
+                               resolve: Self.beneathNoSymlinks)
+    }
+
+    /// Makes a symlink at `unsafePath` holding `target` (which symlink(2) stores verbatim).
+    public func symlink(_ target: String, at unsafePath: String) throws {
+        let (dirfd, name) = try parentAndName(unsafePath)
+        defer { sys.close(dirfd) }
+        try sys.symlinkat(target, dirfd, name)
+    }
+
+    /// Removes the entry at `unsafePath` (not following a final symlink).
+    public func unlink(_ unsafePath: String) throws {
+        let parts = LexicalPath.components(unsafePath)
+        guard let name = parts.last else {
+            throw PathInRootError(path: unsafePath, reason: "is the root itself")
+        }
+        let dirfd = try open(parts.dropLast().joined(separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
+        defer { sys.close(dirfd) }
+        try sys.unlinkat(dirfd, name, flags: 0)
+    }
+
+    /// Where an fd from this root really is, as an absolute path inside the root (`/dev/pts`),
+    /// checking the kernel's answer lies within the root.
+    public func insidePath(of handle: Int32, for unsafePath: String) throws -> String {
+        let real = try sys.pathOf(handle)
+        guard let inside = LexicalPath.strip(root: path, real) else {
+            throw PathInRootError(path: unsafePath, reason: "resolves to \(real), outside the rootfs \(path)")
+        }
+        return inside
+    }
+}

@@ -1,0 +1,124 @@
+// After pivot_root, in the container's root: the read-only parts.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Linux
+
+extension RootfsSetup {
+    /// Read-only remounts of the ro tmpfs and /dev mounts (mounted writable by prepare), their
+    /// recursive attributes, root.readonly, linux.readonlyPaths, then linux.maskedPaths.
+    public func finalize() throws {
+        for m in try plannedMounts() where m.readOnlyDeferred {
+            try inStage("mounts[\(m.index)]", m.subject) {
+                if m.options.isReadOnly { try remountReadOnly(m.destination, flags: m.options.flags) }
+                if m.options.hasRecursiveAttributes {
+                    try sys.mountSetattr(dirfd: AtFlag.fdcwd, path: m.destination, flags: AtFlag.recursive,
+                                         attributes: MountAttributes(set: m.options.recursiveSet,
+                                                                     clear: m.options.recursiveClear))
+                }
+            }
+        }
+        if spec.root?.readonly == true {
+            try inStage("root.readonly", "/") { try remountRootReadOnly() }
+        }
+        for (index, path) in (spec.linux?.readonlyPaths ?? []).enumerated() {
+            try inStage("linux.readonlyPaths[\(index)]", path) { try makeReadOnly(path) }
+        }
+        if let masked = spec.linux?.maskedPaths, !masked.isEmpty {
+            try mask(masked)
+        }
+    }
+
+    /// MS_REMOUNT|MS_BIND changes only the mount's flags, which a user namespace may do as
+    /// long as no locked flag is dropped; the mount's own flags are passed again so none is.
+    func remountReadOnly(_ destination: String, flags: UInt) throws {
+        let all = flags | MountFlag.remount | MountFlag.bind | MountFlag.readOnly
+        var attempt = 0
+        while true {
+            do {
+                try sys.mount(source: nil, target: destination, type: nil, flags: all, data: nil)
+                return
+            } catch let error as SyscallError where error.errno == EBUSY && attempt < 4 {
+                attempt += 1
+                usleep(100_000)
+            }
+        }
+    }
+
+    func remountRootReadOnly() throws {
+        let flags = MountFlag.bind | MountFlag.remount | MountFlag.readOnly
+        do {
+            try sys.mount(source: nil, target: "/", type: nil, flags: flags, data: nil)
+        } catch {
+            // Refused for dropping a locked flag: keep what `/` has.
+            let current = StatfsFlag.mountFlags(try sys.statfs("/").flags) & MountFlag.lockable
+            try sys.mount(source: nil, target: "/", type: nil, flags: flags | current, data: nil)
+        }
+    }
+
+    /// A bind of the path onto itself, remounted read-only with its nosuid/nodev/noexec kept.
+    /// A missing path is skipped.
+    func makeReadOnly(_ path: String) throws {
+        let fd: Int32
+        do {
+            fd = try sys.openat(AtFlag.fdcwd, path, flags: OpenFlag.path | OpenFlag.closeOnExec, mode: 0)
+        } catch let error as SyscallError where error.errno == ENOENT {
+            return
+        }
+        defer { sys.close(fd) }
+        try sys.mount(source: sys.procfd(fd), target: sys.procfd(fd), type: nil,
+                      flags: MountFlag.bind | MountFlag.recursive, data: nil)
+        let mounted = try sys.openat(AtFlag.fdcwd, path, flags: OpenFlag.path | OpenFlag.closeOnExec, mode: 0)
+        defer { sys.close(mounted) }
+        let kept = UInt(try sys.fstatfs(mounted).flags & (StatfsFlag.noSuid | StatfsFlag.noDev | StatfsFlag.noExec))
+        try sys.mount(source: nil, target: sys.procfd(mounted), type: nil,
+                      flags: kept | MountFlag.bind | MountFlag.remount | MountFlag.readOnly, data: nil)
+    }
+
+    /// Files get /dev/null bound over them, directories an empty read-only tmpfs. The first
+    /// such tmpfs is bound over the other directories instead of mounting one each. Missing
+    /// paths and repeats are skipped.
+    func mask(_ paths: [String]) throws {
+        let devNull = try inStage("linux.maskedPaths", "/dev/null") { try openDevNull(flags: OpenFlag.path) }
+        defer { sys.close(devNull) }
+        var sharedMask: Int32?
+        defer { if let fd = sharedMask { sys.close(fd) } }
+        var done: Set<String> = []
+        for (index, path) in paths.enumerated() where done.insert(LexicalPath.clean(path)).inserted {
+            try inStage("linux.maskedPaths[\(index)]", path) {
+                let fd: Int32
+                do {
+                    fd = try sys.openat(AtFlag.fdcwd, path, flags: OpenFlag.path | OpenFlag.closeOnExec, mode: 0)
+                } catch let error as SyscallError where error.errno == ENOENT {
+                    return
+                }
+                defer { sys.close(fd) }
+                guard try sys.fstat(fd).isDirectory else {
+                    try sys.mount(source: sys.procfd(devNull), target: sys.procfd(fd), type: nil,
+                                  flags: MountFlag.bind, data: nil)
+                    return
+                }
+                if let shared = sharedMask,
+                   (try? sys.mount(source: sys.procfd(shared), target: sys.procfd(fd), type: nil,
+                                   flags: MountFlag.bind, data: nil)) != nil {
+                    return
+                }
+                try maskDirectory(fd)
+                if sharedMask == nil {
+                    sharedMask = try sys.openat(AtFlag.fdcwd, path, flags: OpenFlag.path | OpenFlag.closeOnExec, mode: 0)
+                }
+            }
+        }
+    }
+
+    func maskDirectory(_ fd: Int32) throws {
+        do {
+            try sys.mount(source: "tmpfs", target: sys.procfd(fd), type: "tmpfs", flags: MountFlag.readOnly,
+                          data: "nr_blocks=1,nr_inodes=1")
+        } catch {
+            // Some distribution kernels refuse nr_inodes below 2.
+            try sys.mount(source: "tmpfs", target: sys.procfd(fd), type: "tmpfs", flags: MountFlag.readOnly,
+                          data: "nr_blocks=1,nr_inodes=2")
+        }
+    }
+}
