@@ -1,0 +1,12 @@
+// Facts about this build for `--version` and `features`.
+import CShims
+import OCISpec
+
+public enum BuildInfo {
+    public static var commit: String { String(cString: sl_build_commit()) }
+}
+
+public enum SpecVersionInfo {
+    public static let current = SpecVersion.current
+    public static var libseccomp: String { SecurityVersions.libseccomp }
+}
