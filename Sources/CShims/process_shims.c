@@ -184,3 +184,19 @@ int sl_set_raw(int fd, struct termios *saved) {
     return tcsetattr(fd, TCSANOW, &raw);
 }
 int sl_restore_termios(int fd, const struct termios *saved) { return tcsetattr(fd, TCSANOW, saved); }
+
+#include <sys/vfs.h>
+#include <stdlib.h>
+int sl_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+int sl_o_path(void) { return O_PATH; }
+long sl_fstatfs_type(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0) return -1;
+    return (long)fs.f_type;
+}
+int sl_pty_unlock(int master) { int zero = 0; return ioctl(master, TIOCSPTLCK, &zero); }
+int sl_pty_number(int master) {
+    unsigned int n = 0;
+    if (ioctl(master, TIOCGPTN, &n) != 0) return -1;
+    return (int)n;
+}

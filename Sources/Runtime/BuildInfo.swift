@@ -1,4 +1,5 @@
 // Facts about this build for `--version` and `features`.
+import CSeccomp
 import CShims
 import OCISpec
 
@@ -8,5 +9,8 @@ public enum BuildInfo {
 
 public enum SpecVersionInfo {
     public static let current = SpecVersion.current
-    public static var libseccomp: String { SecurityVersions.libseccomp }
+    public static var libseccomp: String {
+        guard let v = seccomp_version() else { return "unknown" }
+        return "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.micro)"
+    }
 }

@@ -13,10 +13,8 @@ struct Console {
 
     static func open() throws -> Console {
         let master = try check("open", path: "/dev/ptmx") { Glibc.open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC) }
-        var unlock: Int32 = 0
-        try check("ioctl TIOCSPTLCK", path: "/dev/ptmx") { sl_ioctl_int(master, UInt(TIOCSPTLCK), &unlock) }
-        var number: Int32 = 0
-        try check("ioctl TIOCGPTN", path: "/dev/ptmx") { sl_ioctl_int(master, UInt(TIOCGPTN), &number) }
+        try check("ioctl TIOCSPTLCK", path: "/dev/ptmx") { sl_pty_unlock(master) }
+        let number = try check("ioctl TIOCGPTN", path: "/dev/ptmx") { sl_pty_number(master) }
         let path = "/dev/pts/\(number)"
         let slave = try check("open", path: path) { Glibc.open(path, O_RDWR | O_NOCTTY | O_CLOEXEC) }
         return Console(master: master, slave: slave, slavePath: path)

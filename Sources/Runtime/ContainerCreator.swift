@@ -88,7 +88,7 @@ public struct ContainerCreator {
 
         let fifoPath = store.fifoPath(for: id)
         try check("mkfifo", path: fifoPath) { mkfifo(fifoPath, 0o622) }
-        let fifoFD = try check("open", path: fifoPath) { open(fifoPath, O_PATH | O_CLOEXEC) }
+        let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
         defer { close(fifoFD) }
 
         let (parentEnd, childEnd) = try SyncChannel.pair()

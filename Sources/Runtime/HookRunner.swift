@@ -28,9 +28,9 @@ public enum HookRunner {
     static func runOne(_ hook: Hook, stdin input: [UInt8]) throws {
         var stdinPipe: [Int32] = [-1, -1]
         var outputPipe: [Int32] = [-1, -1]
-        try check("pipe2") { pipe2(&stdinPipe, O_CLOEXEC) }
+        try check("pipe2") { sl_pipe2(&stdinPipe, O_CLOEXEC) }
         defer { if stdinPipe[1] >= 0 { close(stdinPipe[1]) } }
-        do { try check("pipe2") { pipe2(&outputPipe, O_CLOEXEC) } } catch { close(stdinPipe[0]); throw error }
+        do { try check("pipe2") { sl_pipe2(&outputPipe, O_CLOEXEC) } } catch { close(stdinPipe[0]); throw error }
 
         let args = (hook.args?.isEmpty ?? true) ? [hook.path] : hook.args!
         let argv = CStringArray(args)

@@ -133,15 +133,17 @@ enum InitStages {
 
     static func applyLSMLabels(_ c: InitContext) throws {
         if let profile = c.process.apparmorProfile, !profile.isEmpty {
-            try context("process.apparmorProfile") { try AppArmor.applyOnExec(profile: profile) }
+            _ = profile
+            throw RuntimeError("process.apparmorProfile: AppArmor profiles are not supported yet")
         }
         if let label = c.process.selinuxLabel, !label.isEmpty {
-            try context("process.selinuxLabel") { try SELinux.setExecLabel(label) }
+            _ = label
+            throw RuntimeError("process.selinuxLabel: SELinux labels are not supported yet")
         }
     }
 
     static func setNoNewPrivileges(_ c: InitContext) throws {
-        try setNoNewPrivileges()
+        try Security.setNoNewPrivileges()
     }
 
     static func loadSeccomp(_ c: InitContext) throws {
@@ -155,13 +157,14 @@ enum InitStages {
 
     static func switchUserAndCapabilities(_ c: InitContext) throws {
         let user = c.process.user
-        let caps = try CapabilityState(c.process.capabilities)
+        let caps = try Capabilities(c.process.capabilities ?? LinuxCapabilities())
+        if let warning = caps.warning { Logger.shared.warning(warning) }
         try caps.prepareForUserSwitch()
         try caps.dropBoundingSet()
         try context("process.user.additionalGids") { try Credentials.setGroups(user.additionalGids ?? []) }
         try context("process.user.gid") { try Credentials.setGID(user.gid) }
         try context("process.user.uid") { try Credentials.setUID(user.uid) }
-        try caps.apply()
+        _ = try caps.apply()
     }
 
     static func enterCwd(_ c: InitContext) throws {

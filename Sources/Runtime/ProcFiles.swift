@@ -3,6 +3,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShims
 import Linux
 
 enum ProcFiles {
@@ -11,10 +12,10 @@ enum ProcFiles {
     static func write(_ path: String, _ value: String) throws {
         let fd = try check("open", path: path) { open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC) }
         defer { close(fd) }
-        var fs = statfs()
-        try check("fstatfs", path: path) { fstatfs(fd, &fs) }
-        if Int(fs.f_type) != procSuperMagic {
-            throw RuntimeError("\(path) is not on procfs (f_type 0x\(String(fs.f_type, radix: 16))): refusing to write")
+        let type = sl_fstatfs_type(fd)
+        if type < 0 { throw SyscallError("fstatfs", path: path) }
+        if type != procSuperMagic {
+            throw RuntimeError("\(path) is not on procfs (f_type 0x\(String(type, radix: 16))): refusing to write")
         }
         try FileSystem.writeAll(fd: fd, Array(value.utf8), path: path)
     }

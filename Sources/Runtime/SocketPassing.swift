@@ -44,8 +44,8 @@ enum ConsoleSocket {
     static func send(master: Int32, to path: String) throws {
         let socket = try UnixSocket.connect(path: path)
         defer { close(socket) }
-        var buffer = [CChar](repeating: 0, count: 128)
-        let name = ptsname_r(master, &buffer, buffer.count) == 0 ? String(cString: buffer) : "/dev/ptmx"
+        let number = sl_pty_number(master)
+        let name = number >= 0 ? "/dev/pts/\(number)" : "/dev/ptmx"
         try UnixSocket.send(fd: master, data: Array(name.utf8), over: socket, path: path)
     }
 }

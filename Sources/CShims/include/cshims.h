@@ -67,4 +67,13 @@ struct termios;
 int sl_set_raw(int fd, struct termios *saved);
 int sl_restore_termios(int fd, const struct termios *saved);
 
+/* GNU extensions the Glibc module does not import. */
+int sl_pipe2(int fds[2], int flags);
+int sl_o_path(void);
+/* statfs f_type of an open fd, or -1. */
+long sl_fstatfs_type(int fd);
+int sl_pty_unlock(int master);
+/* The pts number of a pty master, or -1. */
+int sl_pty_number(int master);
+
 #endif
