@@ -21,7 +21,7 @@ public struct Container {
     public var isInitAlive: Bool { ProcessInfo.isAlive(pid: record.initPid, startTime: record.initStartTime) }
 
     public func cgroup() -> CgroupManager? {
-        record.cgroupPaths.isEmpty ? nil : try? cgroupManager(fromPaths: record.cgroupPaths)
+        record.cgroupPaths.isEmpty ? nil : makeCgroupManager(paths: record.cgroupPaths)
     }
 
     /// Live status: the process decides stopped, the exec fifo created, the freezer paused.
