@@ -60,9 +60,10 @@ public struct ContainerCreator {
         let undo = UndoStack()
         let started = monotonicNow()
         do {
-            _ = try store.claim(id: options.id)
+            // Held until create returns, so a concurrent start or delete waits for the state file.
+            let lock = try store.claim(id: options.id)
             undo.push { try? store.remove(id: options.id) }
-            let result = try build(spec: spec, bundle: bundle, undo: undo)
+            let result = try withExtendedLifetime(lock) { try build(spec: spec, bundle: bundle, undo: undo) }
             log.debug("create took \(formatMillis(monotonicNow() - started))")
             undo.discard()
             return result

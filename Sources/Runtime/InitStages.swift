@@ -62,7 +62,7 @@ enum InitStages {
 
     static func createContainerHooks(_ c: InitContext) throws {
         guard let hooks = c.spec.hooks?.createContainer, !hooks.isEmpty else { return }
-        try HookRunner.run(hooks, kind: .createContainer, state: c.state(.created))
+        try HookRunner.run(hooks, kind: .createContainer, state: c.state(.creating))
     }
 
     static func pivotRoot(_ c: InitContext) throws {
