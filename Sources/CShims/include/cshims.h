@@ -11,7 +11,6 @@
 #include "seccomp_shims.h"
 #include "mount_shims.h"
 
-#include "seccomp_shims.h"
 
 /* process_shims.c */
 int sl_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
