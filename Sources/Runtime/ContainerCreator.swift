@@ -84,7 +84,7 @@ public struct ContainerCreator {
         let cgroup = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
         try cgroup.create()
         undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() }
-        if let resources = spec.linux?.resources { try cgroup.apply(resources) }
+        if let resources = DeviceCgroupDefaults.resources(for: spec.linux) { try cgroup.apply(resources) }
         timer.lap("cgroup")
 
         let fifoPath = store.fifoPath(for: id)

@@ -38,7 +38,8 @@ public enum InitProcess {
             fail(sync, "\(error)")
         }
 
-        let pid = sl_clone3(context.cloneFlags | cloneParent, SIGCHLD)
+        // With CLONE_PARENT the exit signal is inherited (SIGCHLD, stage 1 was forked); clone3 insists on 0.
+        let pid = sl_clone3(context.cloneFlags | cloneParent, 0)
         if pid < 0 { fail(sync, "clone into new namespaces: \(errnoDescription(errno))") }
         if pid > 0 {
             do { try sync.send(.childPid(pid)) } catch { exit(1) }
