@@ -14,7 +14,7 @@ let package = Package(
         .systemLibrary(name: "CYajl", path: "Sources/CYajl"),
         .target(name: "OCISpec", dependencies: ["CYajl"]),
         .target(name: "Linux", dependencies: ["CShims"]),
-        .target(name: "Cgroups", dependencies: ["OCISpec", "Linux"]),
+        .target(name: "Cgroups", dependencies: ["OCISpec", "Linux", "CShims"]),
         .target(name: "Security", dependencies: ["OCISpec", "Linux", "CSeccomp", "CCap"]),
         .target(name: "Runtime", dependencies: ["OCISpec", "Linux", "Cgroups", "Security", "CShims", "CSeccomp"]),
         .executableTarget(name: "swiftlet", dependencies: ["Runtime"]),

@@ -5,9 +5,12 @@
 #include <stddef.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/openat2.h>
 
 #ifndef SECCOMP_GET_ACTION_AVAIL
 #define SECCOMP_GET_ACTION_AVAIL 2
@@ -49,4 +52,35 @@ int swiftlet_seccomp_action_available(uint32_t action)
 int swiftlet_seccomp_export_memfd(void)
 {
     return memfd_create("seccomp-export", MFD_CLOEXEC);
+}
+
+int swiftlet_security_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
+{
+    struct open_how how = { .flags = flags, .mode = 0, .resolve = resolve };
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+int swiftlet_security_open_directory_path(const char *path)
+{
+    return open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int swiftlet_security_fstatfs(int fd, long *type, unsigned long *flags)
+{
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0)
+        return -1;
+    *type = (long)info.f_type;
+    *flags = (unsigned long)info.f_flags;
+    return 0;
+}
+
+int swiftlet_security_statfs(const char *path, long *type, unsigned long *flags)
+{
+    struct statfs info;
+    if (statfs(path, &info) != 0)
+        return -1;
+    *type = (long)info.f_type;
+    *flags = (unsigned long)info.f_flags;
+    return 0;
 }

@@ -10,6 +10,7 @@
 
 #include "seccomp_shims.h"
 #include "mount_shims.h"
+#include "cgroup_shims.h"
 
 
 /* process_shims.c */

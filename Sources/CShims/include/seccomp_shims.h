@@ -19,6 +19,22 @@ int swiftlet_seccomp_action_available(uint32_t action);
 /* An anonymous close-on-exec memory file (memfd) that libseccomp exports filters into. */
 int swiftlet_seccomp_export_memfd(void);
 
+/* openat2(2) for the Security target's writes to /proc/thread-self/attr (no glibc wrapper):
+ * returns the fd, or -1 with errno (ENOSYS before Linux 5.6). */
+int swiftlet_security_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve);
+#define SWIFTLET_RESOLVE_NO_XDEV 0x01
+#define SWIFTLET_RESOLVE_NO_MAGICLINKS 0x02
+#define SWIFTLET_RESOLVE_BENEATH 0x08
+
+/* open(path, O_PATH|O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC): O_PATH needs _GNU_SOURCE. */
+int swiftlet_security_open_directory_path(const char *path);
+
+/* fstatfs/statfs, which Swift's Glibc module lacks: stores f_type and f_flags, returns 0 or
+ * -1 with errno. */
+int swiftlet_security_fstatfs(int fd, long *type, unsigned long *flags);
+int swiftlet_security_statfs(const char *path, long *type, unsigned long *flags);
+#define SWIFTLET_ST_RDONLY 1
+
 /* The filter flag bits, spelled out so they exist whatever the kernel headers' age. */
 #define SWIFTLET_SECCOMP_FILTER_FLAG_TSYNC (1u << 0)
 #define SWIFTLET_SECCOMP_FILTER_FLAG_LOG (1u << 1)
