@@ -1,5 +1,6 @@
 // `features`: what this build really supports (features.md), nothing it merely parses.
 import OCISpec
+import Security
 
 public enum FeaturesReport {
     public static func make() -> Features {
@@ -11,7 +12,7 @@ public enum FeaturesReport {
         f.mountOptions = KnownNames.mountOptions.filter { $0 != "idmap" && $0 != "ridmap" }
         var linux = LinuxFeatures()
         linux.namespaces = KnownNames.namespaceTypes
-        linux.capabilities = KnownNames.capabilities
+        linux.capabilities = SecurityFeatures.capabilities
         var cgroup = CgroupFeatures()
         cgroup.v1 = true
         cgroup.v2 = true
@@ -19,16 +20,9 @@ public enum FeaturesReport {
         cgroup.systemdUser = false
         cgroup.rdma = true
         linux.cgroup = cgroup
-        var seccomp = SeccompFeatures()
-        seccomp.enabled = true
-        seccomp.actions = KnownNames.seccompActions
-        seccomp.operators = KnownNames.seccompOperators
-        seccomp.archs = KnownNames.seccompArchitectures
-        seccomp.knownFlags = KnownNames.seccompFlags
-        seccomp.supportedFlags = KnownNames.seccompFlags
-        linux.seccomp = seccomp
-        linux.apparmor = EnabledFeature(enabled: false)
-        linux.selinux = EnabledFeature(enabled: false)
+        linux.seccomp = SecurityFeatures.seccomp
+        linux.apparmor = EnabledFeature(enabled: AppArmor.isEnabled())
+        linux.selinux = EnabledFeature(enabled: SELinux.isEnabled())
         var rdt = IntelRdtFeatures()
         rdt.enabled = false
         linux.intelRdt = rdt

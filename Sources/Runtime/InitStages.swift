@@ -133,12 +133,10 @@ enum InitStages {
 
     static func applyLSMLabels(_ c: InitContext) throws {
         if let profile = c.process.apparmorProfile, !profile.isEmpty {
-            _ = profile
-            throw RuntimeError("process.apparmorProfile: AppArmor profiles are not supported yet")
+            try AppArmor.applyOnExec(profile: profile)
         }
         if let label = c.process.selinuxLabel, !label.isEmpty {
-            _ = label
-            throw RuntimeError("process.selinuxLabel: SELinux labels are not supported yet")
+            try SELinux.setExecLabel(label)
         }
     }
 
