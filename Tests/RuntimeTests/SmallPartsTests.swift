@@ -90,8 +90,11 @@ final class ExecutableLookupTests: XCTestCase {
         XCTAssertThrowsError(try ExecutableLookup.find("/no/such", path: nil, cwd: "/")) { error in
             XCTAssertEqual("\(error)", "exec: \"/no/such\": stat /no/such: no such file or directory")
         }
-        XCTAssertThrowsError(try ExecutableLookup.find("/etc/hostname", path: nil, cwd: "/")) { error in
-            XCTAssertEqual("\(error)", "exec: \"/etc/hostname\": permission denied")
+        let plain = NSTemporaryDirectory() + "swiftlet-plain-\(getpid())"
+        FileManager.default.createFile(atPath: plain, contents: Data("x".utf8), attributes: [.posixPermissions: 0o644])
+        defer { try? FileManager.default.removeItem(atPath: plain) }
+        XCTAssertThrowsError(try ExecutableLookup.find(plain, path: nil, cwd: "/")) { error in
+            XCTAssertEqual("\(error)", "exec: \"\(plain)\": permission denied")
         }
     }
 }
