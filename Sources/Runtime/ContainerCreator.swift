@@ -88,7 +88,15 @@ public struct ContainerCreator {
         timer.lap("cgroup")
 
         let fifoPath = store.fifoPath(for: id)
-        try check("mkfifo", path: fifoPath) { mkfifo(fifoPath, 0o622) }
+        // Writable by anyone (the container's user opens it for writing at the barrier, after
+        // its user switch) and owned by the container's root, as runc makes it.
+        let oldMask = umask(0)
+        let made = mkfifo(fifoPath, 0o622)
+        umask(oldMask)
+        if made != 0 { throw SyscallError("mkfifo", path: fifoPath) }
+        let rootUID = hostID(ofContainerID: 0, in: spec.linux?.uidMappings)
+        let rootGID = hostID(ofContainerID: 0, in: spec.linux?.gidMappings)
+        try check("chown", path: fifoPath) { chown(fifoPath, rootUID, rootGID) }
         let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
         defer { close(fifoFD) }
 
@@ -196,6 +204,14 @@ public struct ContainerCreator {
         }
         timer.lap("state")
         return CreatedContainer(record: record, spec: spec, consoleMaster: consoleMaster)
+    }
+
+    /// The host id container id `id` maps to (itself without a user namespace mapping).
+    private func hostID(ofContainerID id: UInt32, in mappings: [LinuxIDMapping]?) -> UInt32 {
+        for m in mappings ?? [] where id >= m.containerID && id - m.containerID < m.size {
+            return m.hostID + (id - m.containerID)
+        }
+        return id
     }
 
     private func namespacePaths(spec: Spec, pid: Int32) -> [String: String] {
