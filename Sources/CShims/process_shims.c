@@ -200,3 +200,23 @@ int sl_pty_number(int master) {
     if (ioctl(master, TIOCGPTN, &n) != 0) return -1;
     return (int)n;
 }
+
+#include <linux/mount.h>
+int sl_overlay_open_readonly(const char *lowerdirs, const char *name) {
+    int ctx = (int)syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+    if (ctx < 0) return -1;
+    int fd = -1, mnt = -1, saved = 0;
+    if (syscall(SYS_fsconfig, ctx, FSCONFIG_SET_STRING, "lowerdir", lowerdirs, 0) < 0) goto out;
+    /* xino needs nothing we want; failing to set it is harmless. */
+    syscall(SYS_fsconfig, ctx, FSCONFIG_SET_STRING, "xino", "off", 0);
+    if (syscall(SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) goto out;
+    mnt = (int)syscall(SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+    if (mnt < 0) goto out;
+    fd = openat(mnt, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+out:
+    saved = errno;
+    if (mnt >= 0) close(mnt);
+    close(ctx);
+    errno = saved;
+    return fd;
+}

@@ -102,7 +102,7 @@ public struct ContainerCreator {
 
         let (parentEnd, childEnd) = try SyncChannel.pair()
         defer { parentEnd.close() }
-        let exe = try SealedBinary.make()
+        let exe = try SealedBinary.make(scratchDirectory: options.root + "/.seal")
         defer { close(exe) }
         timer.lap("seal binary")
 
@@ -127,7 +127,6 @@ public struct ContainerCreator {
             kill(stage1, SIGKILL)
             _ = try? ProcessInfo.wait(pid: stage1)
         }
-        try cgroup.addProcess(pid: stage1)
         timer.lap("spawn init")
 
         let bootstrap = InitBootstrap(
@@ -147,12 +146,20 @@ public struct ContainerCreator {
                 throw RuntimeError("init stage 1 exited with \(status)")
             }
             timer.lap("namespaces")
+            // With a new user namespace, init's first request is its id maps; answer it before
+            // the cgroup move, which keeps us busy for a grace period while init goes on.
+            if spec.linux?.namespaces?.contains(where: { $0.type == "user" && ($0.path ?? "").isEmpty }) == true {
+                _ = try parentEnd.expect([.needIDMaps], while: "user namespace")
+                try IDMapWriter.write(pid: containerPid, linux: spec.linux)
+                try parentEnd.send(.proceed)
+            }
+            try cgroup.addProcess(pid: containerPid)
+            timer.lap("join cgroup")
             loop: while true {
                 let (message, fd) = try parentEnd.expect(
-                    [.needIDMaps, .runRuntimeHooks, .consoleMaster, .seccompListener, .ready], while: "init")
+                    [.needCgroup, .runRuntimeHooks, .consoleMaster, .seccompListener, .ready], while: "init")
                 switch message {
-                case .needIDMaps:
-                    try IDMapWriter.write(pid: containerPid, linux: spec.linux)
+                case .needCgroup:
                     try parentEnd.send(.proceed)
                 case .runRuntimeHooks:
                     let state = State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(containerPid),

@@ -30,6 +30,7 @@ final class InitContext {
     /// Set by the namespace stage: the flags init clones its child with.
     var cloneFlags: UInt64 = 0
     var newUserNamespace = false
+    var newCgroupNamespace = false
     /// Path of the executable, found before the barrier so `create` reports a missing one.
     var executable = ""
     var environment: [String] = []
@@ -63,13 +64,18 @@ enum InitPipeline {
     /// Stage 2 is the container's init, pid 1 of its pid namespace.
     static let stage2: [InitStage] = [
         InitStage("user namespace", when: { $0.newUserNamespace }, InitStages.waitForIDMaps),
+        // A cgroup mount in a new cgroup namespace must see that namespace; otherwise joining
+        // waits until the rootfs is done, overlapping the parent's slow cgroup migration.
+        InitStage("join cgroup", when: { $0.needsCgroupBeforeMounts }, InitStages.joinCgroup),
         InitStage("rootfs mounts", when: { $0.hasNewMountNamespace }, InitStages.prepareRootfs),
         InitStage("runtime hooks", InitStages.runtimeHooks),
         InitStage("createContainer hooks", InitStages.createContainerHooks),
         InitStage("pivot root", when: { $0.hasNewMountNamespace }, InitStages.pivotRoot),
-        InitStage("masked and readonly paths", when: { $0.hasNewMountNamespace }, InitStages.finalizeRootfs),
+        // Before the read-only remounts of finalize: /proc/sys is among readonlyPaths.
         InitStage("hostname", InitStages.setHostname),
         InitStage("sysctl", when: { !($0.spec.linux?.sysctl?.isEmpty ?? true) }, InitStages.applySysctls),
+        InitStage("masked and readonly paths", when: { $0.hasNewMountNamespace }, InitStages.finalizeRootfs),
+        InitStage("join cgroup", when: { !$0.needsCgroupBeforeMounts }, InitStages.joinCgroup),
         InitStage("console", when: { $0.process.terminal == true }, InitStages.setupConsole),
         InitStage("rlimits", InitStages.applyRlimits),
         InitStage("oom score", when: { $0.process.oomScoreAdj != nil }, InitStages.applyOOMScore),
@@ -109,6 +115,10 @@ func formatMillis(_ seconds: Double) -> String {
 }
 
 extension InitContext {
+    var needsCgroupBeforeMounts: Bool {
+        newCgroupNamespace && (spec.mounts?.contains { $0.type == "cgroup" || $0.type == "cgroup2" } ?? false)
+    }
+
     var hasNewMountNamespace: Bool {
         spec.linux?.namespaces?.contains { $0.type == "mount" } ?? false
     }

@@ -21,6 +21,9 @@ enum InitStages {
             guard let entry = entries.first(where: { $0.type == kind.rawValue }) else { continue }
             if let path = entry.path, !path.isEmpty {
                 try Namespaces.join(kind, path: path)
+            } else if kind == .cgroup {
+                // Unshared by init itself once it is in the container's cgroup (joinCgroup).
+                c.newCgroupNamespace = true
             } else if kind != .time {
                 c.cloneFlags |= UInt64(UInt32(bitPattern: kind.cloneFlag))
                 if kind == .user { c.newUserNamespace = true }
@@ -46,6 +49,15 @@ enum InitStages {
         // Root of the new namespace, with its full capability set.
         try Credentials.setGID(0)
         try Credentials.setUID(0)
+    }
+
+    /// Waits for the parent to have moved us into the container's cgroup, then makes that
+    /// cgroup the root of a new cgroup namespace.
+    static func joinCgroup(_ c: InitContext) throws {
+        try c.request(.needCgroup, stage: "cgroup")
+        if c.newCgroupNamespace {
+            try Namespaces.unshare(NamespaceKind.cgroup.cloneFlag, what: "cgroup namespace")
+        }
     }
 
     static func prepareRootfs(_ c: InitContext) throws {

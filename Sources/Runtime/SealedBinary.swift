@@ -11,8 +11,41 @@ enum SealedBinary {
     static let addSeals: Int32 = 1033                    // F_ADD_SEALS
     static let allSeals: Int32 = 0x1 | 0x2 | 0x4 | 0x8   // SEAL, SHRINK, GROW, WRITE
 
-    /// A close-on-exec fd of a sealed memfd holding /proc/self/exe.
-    static func make() throws -> Int32 {
+    /// A close-on-exec fd of our own binary that no container can write through: the binary
+    /// seen through a detached read-only overlayfs (no copy, ~0.1 ms), or a sealed memfd copy
+    /// where overlayfs cannot be mounted (~8 ms for our 9 MB).
+    static func make(scratchDirectory: String) throws -> Int32 {
+        if let fd = try? overlay(scratchDirectory: scratchDirectory) { return fd }
+        return try memfdCopy()
+    }
+
+    /// overlayfs wants two lower layers when there is no upper one: the binary's directory and
+    /// an empty directory of ours.
+    static func overlay(scratchDirectory: String) throws -> Int32 {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard n > 0 else { throw SyscallError("readlink", path: "/proc/self/exe") }
+        let exe = String(cString: buffer)
+        guard exe.hasPrefix("/"), !exe.hasSuffix(" (deleted)") else { throw RuntimeError("binary path \(exe) is not usable") }
+        let dir = FileSystem.parentDirectory(of: exe)
+        let name = String(exe[exe.index(after: exe.lastIndex(of: "/")!)...])
+        if mkdir(scratchDirectory, 0o700) != 0 && errno != EEXIST { throw SyscallError("mkdir", path: scratchDirectory) }
+        let lower = escapeLowerDir(dir) + ":" + escapeLowerDir(scratchDirectory)
+        let fd = sl_overlay_open_readonly(lower, name)
+        if fd < 0 { throw SyscallError("overlayfs seal", path: exe) }
+        return fd
+    }
+
+    static func escapeLowerDir(_ path: String) -> String {
+        var out = ""
+        for c in path {
+            if c == "\\" || c == ":" || c == "," { out.append("\\") }
+            out.append(c)
+        }
+        return out
+    }
+
+    static func memfdCopy() throws -> Int32 {
         let source = try check("open", path: "/proc/self/exe") { open("/proc/self/exe", O_RDONLY | O_CLOEXEC) }
         defer { close(source) }
         var st = stat()

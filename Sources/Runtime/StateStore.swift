@@ -75,7 +75,8 @@ public struct StateStore {
     }
 
     public func listIDs() -> [String] {
-        ((try? FileSystem.listDirectory(root)) ?? []).filter { FileSystem.isDirectory("\(root)/\($0)") }.sorted()
+        ((try? FileSystem.listDirectory(root)) ?? [])
+            .filter { !$0.hasPrefix(".") && FileSystem.isDirectory("\(root)/\($0)") }.sorted()
     }
 }
 

@@ -17,6 +17,10 @@ public enum SyncMessage: Equatable {
     case childPid(Int32)
     /// init → parent: write uid_map/gid_map of the new user namespace now.
     case needIDMaps
+    /// init → parent: wait until I am in the container's cgroup (the parent moves init
+    /// there while init sets up its rootfs, since the first cgroup migration costs a whole RCU
+    /// grace period).
+    case needCgroup
     /// init → parent: run prestart and createRuntime hooks now.
     case runRuntimeHooks
     /// init → parent: the fd attached is the pty master (`process.terminal`).
@@ -30,7 +34,7 @@ public enum SyncMessage: Equatable {
 
     public enum Kind: UInt8 {
         case bootstrap = 1, proceed, childPid, needIDMaps, runRuntimeHooks, consoleMaster,
-             seccompListener, ready, failure
+             seccompListener, ready, failure, needCgroup
     }
 
     public var kind: Kind {
@@ -39,6 +43,7 @@ public enum SyncMessage: Equatable {
         case .proceed: .proceed
         case .childPid: .childPid
         case .needIDMaps: .needIDMaps
+        case .needCgroup: .needCgroup
         case .runRuntimeHooks: .runRuntimeHooks
         case .consoleMaster: .consoleMaster
         case .seccompListener: .seccompListener
@@ -66,6 +71,7 @@ public enum SyncMessage: Equatable {
             }
             self = .childPid(pid)
         case .needIDMaps: self = .needIDMaps
+        case .needCgroup: self = .needCgroup
         case .runRuntimeHooks: self = .runRuntimeHooks
         case .consoleMaster: self = .consoleMaster
         case .seccompListener: self = .seccompListener

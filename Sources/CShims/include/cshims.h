@@ -76,4 +76,9 @@ int sl_pty_unlock(int master);
 /* The pts number of a pty master, or -1. */
 int sl_pty_number(int master);
 
+/* An O_PATH fd of `name` on a detached, read-only overlayfs mount of `lowerdirs` (never
+ * attached anywhere): executing it leaves /proc/<pid>/exe pointing at a file nobody can
+ * write. -1 with errno on failure. */
+int sl_overlay_open_readonly(const char *lowerdirs, const char *name);
+
 #endif
