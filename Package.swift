@@ -16,7 +16,7 @@ let package = Package(
         .target(name: "Linux", dependencies: ["CShims"]),
         .target(name: "Cgroups", dependencies: ["OCISpec", "Linux", "CShims"]),
         .target(name: "Security", dependencies: ["OCISpec", "Linux", "CSeccomp", "CCap"]),
-        .target(name: "Runtime", dependencies: ["OCISpec", "Linux", "Cgroups", "Security", "CShims"]),
+        .target(name: "Runtime", dependencies: ["OCISpec", "Linux", "Cgroups", "Security", "CShims", "CSeccomp"]),
         .executableTarget(name: "swiftlet", dependencies: ["Runtime"]),
 
         .testTarget(name: "OCISpecTests", dependencies: ["OCISpec"], resources: [.copy("Fixtures")]),

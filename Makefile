@@ -1,0 +1,51 @@
+# swiftlet: build, install, test. `make` builds the fully static release binary at bin/swiftlet.
+PREFIX ?= /usr/local
+SWIFT ?= swift
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+# -static-executable links glibc, the Swift runtime, libseccomp, libcap and libyajl statically.
+RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xcc -DSWIFTLET_COMMIT='"$(COMMIT)"'
+RUNTIME ?= $(CURDIR)/bin/swiftlet
+DEMO_BUNDLE ?= /tmp/swiftlet-demo
+
+.PHONY: all build install demo test unit-test integration-test conformance coverage deps clean
+
+all: bin/swiftlet
+
+bin/swiftlet: FORCE
+	$(SWIFT) build $(RELEASE_FLAGS) --product swiftlet
+	mkdir -p bin
+	cp "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/swiftlet" bin/swiftlet
+	strip bin/swiftlet
+
+FORCE:
+
+install: bin/swiftlet
+	install -D -m 0755 bin/swiftlet $(DESTDIR)$(PREFIX)/bin/swiftlet
+
+# Builds the binary and a busybox bundle, then runs a container from it.
+demo: bin/swiftlet
+	rm -rf $(DEMO_BUNDLE)
+	sh scripts/mkbundle.sh $(DEMO_BUNDLE) sh -c 'echo "hello from $$(hostname), pid $$$$"; exit 3' >/dev/null
+	cd $(DEMO_BUNDLE) && $(RUNTIME) --root /tmp/swiftlet-demo-state run demo-$$$$; echo "exit code: $$?"
+
+# What the tests need from Debian (the CI machine starts without them).
+deps:
+	sh scripts/install-deps.sh
+
+test: deps bin/swiftlet unit-test integration-test conformance
+
+unit-test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip IntegrationTests
+
+integration-test: bin/swiftlet
+	SWIFTLET=$(RUNTIME) $(SWIFT) test --filter IntegrationTests
+
+conformance: bin/swiftlet
+	RUNTIME=$(RUNTIME) ONLY=$(ONLY) python3 conformance/run.py
+
+coverage:
+	python3 conformance/run.py --coverage
+
+clean:
+	rm -rf .build bin

@@ -1,0 +1,202 @@
+#define _GNU_SOURCE
+#include "cshims.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int sl_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+    return prctl(option, a2, a3, a4, a5);
+}
+int sl_ioctl_int(int fd, unsigned long request, int *value) { return ioctl(fd, request, value); }
+int sl_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+int sl_fcntl_int(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
+int sl_memfd_create(const char *name, unsigned int flags) { return (int)syscall(SYS_memfd_create, name, flags); }
+int sl_execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
+    return (int)syscall(SYS_execveat, dirfd, path, argv, envp, flags);
+}
+int sl_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+int sl_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+int sl_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+int sl_setns(int fd, int nstype) { return setns(fd, nstype); }
+int sl_unshare(int flags) { return unshare(flags); }
+
+pid_t sl_clone3(uint64_t flags, int exit_signal) {
+    struct clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = flags;
+    args.exit_signal = (uint64_t)exit_signal;
+    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+pid_t sl_spawn_fd(int exe_fd, char *const argv[], char *const envp[], const int *fds, int nfds) {
+    if (nfds > 256) { errno = EINVAL; return -1; }
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    /* Child: lift every source (and the executable) above the target range first, so no dup2
+     * clobbers a source still to be moved; then lay them out at 3, 4, ... and close the rest.
+     * The executable goes right after the targets, close-on-exec, so it does not leak. */
+    int base = 3 + nfds + 1;
+    int exe = fcntl(exe_fd, F_DUPFD, base);
+    if (exe < 0) _exit(127);
+    int lifted[256];
+    for (int i = 0; i < nfds; i++) {
+        lifted[i] = fcntl(fds[i], F_DUPFD, base);
+        if (lifted[i] < 0) _exit(127);
+    }
+    for (int i = 0; i < nfds; i++) {
+        if (dup2(lifted[i], 3 + i) < 0) _exit(127);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int exe_slot = 3 + nfds;
+    if (dup2(exe, exe_slot) < 0) _exit(127);
+    fcntl(exe_slot, F_SETFD, FD_CLOEXEC);
+    syscall(SYS_close_range, exe_slot + 1, ~0U, 0);
+    signal(SIGPIPE, SIG_DFL);
+    syscall(SYS_execveat, exe_slot, "", argv, envp, AT_EMPTY_PATH);
+    _exit(127);
+}
+
+pid_t sl_spawn_path(const char *path, char *const argv[], char *const envp[],
+                    int stdin_fd, int stdout_fd, int stderr_fd) {
+    pid_t pid = fork();
+    if (pid != 0) return pid;
+    if (stdin_fd >= 0) { if (dup2(stdin_fd, 0) < 0) _exit(127); }
+    else { int null = open("/dev/null", O_RDONLY); if (null >= 0) { dup2(null, 0); } }
+    if (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0) _exit(127);
+    if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0) _exit(127);
+    syscall(SYS_close_range, 3, ~0U, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    execve(path, argv, envp);
+    _exit(errno == ENOENT ? 127 : 126);
+}
+
+ssize_t sl_send_with_fd(int sock, const void *data, size_t len, int fd) {
+    struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    char control[CMSG_SPACE(sizeof(int))];
+    if (fd >= 0) {
+        memset(control, 0, sizeof(control));
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof(control);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    ssize_t r;
+    do { r = sendmsg(sock, &msg, MSG_NOSIGNAL); } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+ssize_t sl_recv_with_fd(int sock, void *buf, size_t len, int *fd_out) {
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    char control[CMSG_SPACE(sizeof(int) * 4)];
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    *fd_out = -1;
+    ssize_t r;
+    do { r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); } while (r < 0 && errno == EINTR);
+    if (r < 0) return r;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            int fds[4];
+            memcpy(fds, CMSG_DATA(c), sizeof(int) * (count > 4 ? 4 : count));
+            for (int i = 0; i < count && i < 4; i++) {
+                if (*fd_out < 0) *fd_out = fds[i]; else close(fds[i]);
+            }
+        }
+    }
+    return r;
+}
+
+int sl_wifexited(int status) { return WIFEXITED(status); }
+int sl_wexitstatus(int status) { return WEXITSTATUS(status); }
+int sl_wifsignaled(int status) { return WIFSIGNALED(status); }
+int sl_wtermsig(int status) { return WTERMSIG(status); }
+
+int sl_sigprocmask_all(int how) {
+    sigset_t all;
+    sigfillset(&all);
+    return sigprocmask(how, &all, NULL);
+}
+int sl_sigset_fill_block(sigset_t *old) {
+    sigset_t all;
+    sigfillset(&all);
+    return sigprocmask(SIG_BLOCK, &all, old);
+}
+
+int sl_setresuid(uid_t r, uid_t e, uid_t s) { return setresuid(r, e, s); }
+int sl_setresgid(gid_t r, gid_t e, gid_t s) { return setresgid(r, e, s); }
+
+#ifndef SWIFTLET_COMMIT
+#define SWIFTLET_COMMIT "unknown"
+#endif
+const char *sl_build_commit(void) { return SWIFTLET_COMMIT; }
+
+#include <sys/signalfd.h>
+#include <termios.h>
+int sl_signalfd_all_blocked(void) {
+    sigset_t all;
+    sigfillset(&all);
+    if (sigprocmask(SIG_BLOCK, &all, NULL) != 0) return -1;
+    return signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+int sl_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof(info));
+    if (n != (ssize_t)sizeof(info)) return -1;
+    return (int)info.ssi_signo;
+}
+int sl_unblock_all_signals(void) {
+    sigset_t none;
+    sigemptyset(&none);
+    return sigprocmask(SIG_SETMASK, &none, NULL);
+}
+int sl_set_raw(int fd, struct termios *saved) {
+    if (tcgetattr(fd, saved) != 0) return -1;
+    struct termios raw = *saved;
+    cfmakeraw(&raw);
+    return tcsetattr(fd, TCSANOW, &raw);
+}
+int sl_restore_termios(int fd, const struct termios *saved) { return tcsetattr(fd, TCSANOW, saved); }
+
+#include <sys/vfs.h>
+#include <stdlib.h>
+int sl_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+int sl_o_path(void) { return O_PATH; }
+long sl_fstatfs_type(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0) return -1;
+    return (long)fs.f_type;
+}
+int sl_pty_unlock(int master) { int zero = 0; return ioctl(master, TIOCSPTLCK, &zero); }
+int sl_pty_number(int master) {
+    unsigned int n = 0;
+    if (ioctl(master, TIOCGPTN, &n) != 0) return -1;
+    return (int)n;
+}

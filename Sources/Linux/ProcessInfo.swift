@@ -1,0 +1,96 @@
+// Facts about processes read from /proc, and waiting for children.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShims
+
+public enum ExitStatus: Equatable {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public init(waitStatus: Int32) {
+        if sl_wifsignaled(waitStatus) != 0 { self = .signaled(sl_wtermsig(waitStatus)) }
+        else { self = .exited(sl_wexitstatus(waitStatus)) }
+    }
+
+    /// The shell's convention, which runc follows for `run`: 128 + signal number.
+    public var shellCode: Int32 {
+        switch self {
+        case .exited(let code): return code
+        case .signaled(let signal): return 128 + signal
+        }
+    }
+}
+
+public enum ProcessInfo {
+    /// Field 22 of /proc/<pid>/stat: start time in clock ticks since boot. With the pid it
+    /// names one process for good, so a recycled pid is not mistaken for the container.
+    public static func startTime(of pid: Int32) -> UInt64? {
+        guard let text = try? FileSystem.readText("/proc/\(pid)/stat") else { return nil }
+        // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+        guard let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // fields[0] is field 3 (state); start time is field 22.
+        guard fields.count > 19 else { return nil }
+        return UInt64(fields[19])
+    }
+
+    /// The one-letter state of field 3 (R, S, D, Z, T, ...).
+    public static func state(of pid: Int32) -> Character? {
+        guard let text = try? FileSystem.readText("/proc/\(pid)/stat"),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let rest = text[text.index(after: close)...].drop(while: { $0 == " " })
+        return rest.first
+    }
+
+    /// Alive and the same process (start time matches), not a zombie.
+    public static func isAlive(pid: Int32, startTime: UInt64?) -> Bool {
+        guard pid > 0, let now = self.startTime(of: pid) else { return false }
+        if let startTime, startTime != now { return false }
+        return state(of: pid) != "Z"
+    }
+
+    public static func threadCount() -> Int {
+        guard let status = try? FileSystem.readText("/proc/self/status") else { return -1 }
+        for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
+            return Int(line.dropFirst(8).trimmingCharacters(in: " \t")) ?? -1
+        }
+        return -1
+    }
+
+    /// waitpid retrying on EINTR.
+    public static func wait(pid: Int32, options: Int32 = 0) throws -> (Int32, ExitStatus)? {
+        var status: Int32 = 0
+        while true {
+            let r = waitpid(pid, &status, options)
+            if r > 0 { return (r, ExitStatus(waitStatus: status)) }
+            if r == 0 { return nil }
+            if errno == EINTR { continue }
+            throw SyscallError("waitpid", path: String(pid))
+        }
+    }
+
+    public static func environment() -> [String] {
+        var result: [String] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            result.append(String(cString: entry))
+            pointer += 1
+        }
+        return result
+    }
+
+    public static func getenv(_ name: String) -> String? {
+        guard let value = Glibc.getenv(name) else { return nil }
+        return String(cString: value)
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,159 @@
+// One container as the commands after create see it: its record, its live status, and the
+// operations start, kill and delete.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Cgroups
+import CShims
+import Linux
+import OCISpec
+
+public struct Container {
+    public let store: StateStore
+    public var record: ContainerRecord
+
+    public static func load(id: String, store: StateStore) throws -> Container {
+        Container(store: store, record: try store.load(id: id))
+    }
+
+    public var id: String { record.id }
+
+    public var isInitAlive: Bool { ProcessInfo.isAlive(pid: record.initPid, startTime: record.initStartTime) }
+
+    public func cgroup() -> CgroupManager? {
+        record.cgroupPaths.isEmpty ? nil : makeCgroupManager(paths: record.cgroupPaths)
+    }
+
+    /// Live status: the process decides stopped, the exec fifo created, the freezer paused.
+    public var status: ContainerStatus {
+        if !isInitAlive { return .stopped }
+        if FileSystem.exists(store.fifoPath(for: id)) { return .created }
+        if let cgroup = cgroup(), (try? cgroup.isFrozen()) == true { return .paused }
+        return .running
+    }
+
+    public func ociState() -> State {
+        let status = self.status
+        let pid: Int? = (status == .stopped) ? nil : Int(record.initPid)
+        return State(ociVersion: record.ociVersion, id: id, status: status, pid: pid,
+                     bundle: record.bundle, annotations: record.annotations)
+    }
+
+    // MARK: start
+
+    public mutating func start() throws {
+        switch status {
+        case .created: break
+        case .stopped: throw RuntimeError("cannot start a container that has stopped")
+        case .running, .paused: throw RuntimeError("cannot start an already running container")
+        case .creating: throw RuntimeError("cannot start a container that is still being created")
+        }
+        try releaseBarrier()
+        record.started = true
+        try store.save(record)
+        do {
+            try HookRunner.run(record.poststart, kind: .poststart, state: ociState())
+        } catch {
+            // runtime.md: a failing poststart hook is a warning; the container goes on.
+            Logger.shared.warning("\(error)")
+        }
+    }
+
+    /// Reads the byte init writes to the exec fifo, which lets it go on to exec.
+    private func releaseBarrier() throws {
+        let path = store.fifoPath(for: id)
+        // Non-blocking, so a dead init cannot hang us in open or read.
+        let fd = try check("open exec fifo", path: path) { open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC) }
+        defer { close(fd) }
+        var byte: UInt8 = 0
+        while true {
+            let n = read(fd, &byte, 1)
+            if n == 1 { break }
+            if n < 0 && errno != EAGAIN && errno != EINTR { throw SyscallError("read", path: path) }
+            if !isInitAlive { throw RuntimeError("cannot start a container that has stopped") }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pfd, 1, 50)
+        }
+        unlink(path)
+    }
+
+    // MARK: kill
+
+    public func kill(signal: Int32, all: Bool) throws {
+        let status = self.status
+        if status == .stopped { throw RuntimeError("container not running") }
+        if all, let cgroup = cgroup() {
+            try cgroup.killAll(signal: signal)
+            return
+        }
+        try signalInit(signal)
+    }
+
+    /// Signals init through a pidfd checked against the recorded start time, so a recycled pid
+    /// is never hit.
+    func signalInit(_ signal: Int32) throws {
+        let pidfd = sl_pidfd_open(record.initPid, 0)
+        if pidfd < 0 {
+            if errno == ESRCH { throw RuntimeError("container not running") }
+            throw SyscallError("pidfd_open", path: String(record.initPid))
+        }
+        defer { close(pidfd) }
+        guard isInitAlive else { throw RuntimeError("container not running") }
+        if sl_pidfd_send_signal(pidfd, signal) != 0 {
+            if errno == ESRCH { throw RuntimeError("container not running") }
+            throw SyscallError("kill", path: String(record.initPid))
+        }
+    }
+
+    // MARK: delete
+
+    public func delete(force: Bool) throws {
+        let status = self.status
+        switch status {
+        case .stopped:
+            break
+        case .created:
+            try? signalInit(SIGKILL)
+        case .running, .paused, .creating:
+            guard force else {
+                throw RuntimeError("cannot delete container \(id) that is not stopped: \(status.rawValue)")
+            }
+            if let cgroup = cgroup() {
+                if status == .paused { try? cgroup.thaw() }
+                try? cgroup.killAll(signal: SIGKILL)
+            }
+            try? signalInit(SIGKILL)
+        }
+        waitForInitExit()
+        let state = State(ociVersion: record.ociVersion, id: id, status: .stopped, pid: nil,
+                          bundle: record.bundle, annotations: record.annotations)
+        if let cgroup = cgroup() {
+            if status != .stopped || force { try? cgroup.killAll(signal: SIGKILL) }
+            try cgroup.destroy()
+        }
+        do {
+            try HookRunner.run(record.poststop, kind: .poststop, state: state)
+        } catch {
+            Logger.shared.warning("\(error)")
+        }
+        try store.remove(id: id)
+    }
+
+    /// Init may be our child (run) or not (create, then reparented): poll its pidfd, and reap
+    /// it if it is ours.
+    func waitForInitExit(timeout: Double = 10) {
+        let pidfd = sl_pidfd_open(record.initPid, 0)
+        let deadline = monotonicNow() + timeout
+        while isInitAlive && monotonicNow() < deadline {
+            if pidfd >= 0 {
+                var pfd = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&pfd, 1, 100)
+            } else {
+                usleep(5000)
+            }
+            _ = try? ProcessInfo.wait(pid: record.initPid, options: WNOHANG)
+        }
+        if pidfd >= 0 { close(pidfd) }
+        _ = try? ProcessInfo.wait(pid: record.initPid, options: WNOHANG)
+    }
+}

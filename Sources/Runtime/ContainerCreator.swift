@@ -1,0 +1,229 @@
+// `create`, the parent's side: claim the id, compile seccomp, make the cgroup, spawn init
+// from the sealed binary and answer its requests until it waits at the start barrier. Any
+// failure undoes every step taken, so a failed create leaves no state dir, cgroup or process.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Cgroups
+import CShims
+import Linux
+import OCISpec
+import Security
+
+public struct CreateOptions {
+    public var id: String
+    public var bundle: String
+    public var root: String
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var noPivot = false
+    public var preserveFDs = 0
+    public var debug = false
+    public var logJSON = false
+    /// `run` in the foreground with a terminal and no console socket keeps the pty master.
+    public var keepConsoleMaster = false
+
+    public init(id: String, bundle: String, root: String) {
+        self.id = id; self.bundle = bundle; self.root = root
+    }
+}
+
+public struct CreatedContainer {
+    public var record: ContainerRecord
+    public var spec: Spec
+    /// The pty master when the caller asked to keep it.
+    public var consoleMaster: Int32?
+}
+
+public struct ContainerCreator {
+    let options: CreateOptions
+    let store: StateStore
+    let log = Logger.shared
+
+    public init(options: CreateOptions) {
+        self.options = options
+        self.store = StateStore(root: options.root)
+    }
+
+    public func create() throws -> CreatedContainer {
+        let bundle = FileSystem.absolute(options.bundle)
+        try StateStore.validate(id: options.id)
+        let spec = try SpecLoading.load(bundle: bundle)
+        if spec.process == nil { throw RuntimeError("process: must be set for create") }
+        if spec.process?.terminal == true && options.consoleSocket == nil && !options.keepConsoleMaster {
+            throw RuntimeError("cannot allocate tty if runc will detach without setting console socket")
+        }
+        if spec.process?.terminal != true && options.consoleSocket != nil {
+            throw RuntimeError("cannot use console socket if runc will not detach or allocate tty")
+        }
+
+        let undo = UndoStack()
+        let started = monotonicNow()
+        do {
+            // Held until create returns, so a concurrent start or delete waits for the state file.
+            let lock = try store.claim(id: options.id)
+            undo.push { try? store.remove(id: options.id) }
+            let result = try withExtendedLifetime(lock) { try build(spec: spec, bundle: bundle, undo: undo) }
+            log.debug("create took \(formatMillis(monotonicNow() - started))")
+            undo.discard()
+            return result
+        } catch {
+            undo.run()
+            throw error
+        }
+    }
+
+    private func build(spec: Spec, bundle: String, undo: UndoStack) throws -> CreatedContainer {
+        let id = options.id
+        var timer = StageTimer(log: log)
+
+        let seccomp = try spec.linux?.seccomp.map { try SeccompCompiler.compile($0) }
+        timer.lap("compile seccomp")
+
+        let layout = try CgroupLayout.detect()
+        let cgroup = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
+        try cgroup.create()
+        undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() }
+        if let resources = DeviceCgroupDefaults.resources(for: spec.linux) { try cgroup.apply(resources) }
+        timer.lap("cgroup")
+
+        let fifoPath = store.fifoPath(for: id)
+        try check("mkfifo", path: fifoPath) { mkfifo(fifoPath, 0o622) }
+        let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
+        defer { close(fifoFD) }
+
+        let (parentEnd, childEnd) = try SyncChannel.pair()
+        defer { parentEnd.close() }
+        let exe = try SealedBinary.make()
+        defer { close(exe) }
+        timer.lap("seal binary")
+
+        let listenFDs = ProcessInfo.getenv("LISTEN_FDS").flatMap(Int.init)
+        let preserved = options.preserveFDs + (listenFDs ?? 0)
+        var fds: [Int32] = (0..<preserved).map { Int32(3 + $0) }
+        fds.append(childEnd.fd)
+        fds.append(Logger.shared.fd)
+        fds.append(fifoFD)
+        let base = 3 + preserved
+        let env = ["\(InitEnv.sync)=\(base)", "\(InitEnv.log)=\(base + 1)", "\(InitEnv.fifo)=\(base + 2)"]
+        let argv = CStringArray(["swiftlet", "init"])
+        let envp = CStringArray(env)
+        let stage1 = fds.withUnsafeBufferPointer { buf in
+            argv.withPointer { a in envp.withPointer { e in sl_spawn_fd(exe, a, e, buf.baseAddress, Int32(buf.count)) } }
+        }
+        childEnd.close()
+        if stage1 < 0 { throw SyscallError("fork", path: "init") }
+        var containerPid: Int32 = -1
+        undo.push {
+            if containerPid > 0 { kill(containerPid, SIGKILL); _ = try? ProcessInfo.wait(pid: containerPid) }
+            kill(stage1, SIGKILL)
+            _ = try? ProcessInfo.wait(pid: stage1)
+        }
+        try cgroup.addProcess(pid: stage1)
+        timer.lap("spawn init")
+
+        let bootstrap = InitBootstrap(
+            containerID: id, bundle: bundle, spec: spec, noPivot: options.noPivot,
+            consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
+            listenFDs: listenFDs, seccompBPF: seccomp?.bpf, seccompFlags: seccomp?.flags,
+            seccompNotify: seccomp?.usesNotify, debug: options.debug, logJSON: options.logJSON)
+        try parentEnd.send(.bootstrap(Array(try encodeJSON(bootstrap).utf8)))
+
+        var consoleMaster: Int32?
+        let prefix = "unable to start container process"
+        do {
+            let (message, _) = try parentEnd.expect([.childPid], while: "namespaces")
+            guard case .childPid(let pid) = message else { throw RuntimeError("sync: no child pid") }
+            containerPid = pid
+            if let (_, status) = try ProcessInfo.wait(pid: stage1), status != .exited(0) {
+                throw RuntimeError("init stage 1 exited with \(status)")
+            }
+            timer.lap("namespaces")
+            loop: while true {
+                let (message, fd) = try parentEnd.expect(
+                    [.needIDMaps, .runRuntimeHooks, .consoleMaster, .seccompListener, .ready], while: "init")
+                switch message {
+                case .needIDMaps:
+                    try IDMapWriter.write(pid: containerPid, linux: spec.linux)
+                    try parentEnd.send(.proceed)
+                case .runRuntimeHooks:
+                    let state = State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(containerPid),
+                                      bundle: bundle, annotations: spec.annotations)
+                    try HookRunner.run(spec.hooks?.prestart, kind: .prestart, state: state)
+                    try HookRunner.run(spec.hooks?.createRuntime, kind: .createRuntime, state: state)
+                    timer.lap("prestart and createRuntime hooks")
+                    try parentEnd.send(.proceed)
+                case .consoleMaster:
+                    guard fd >= 0 else { throw RuntimeError("console: init sent no pty master") }
+                    if let socket = options.consoleSocket {
+                        defer { close(fd) }
+                        try ConsoleSocket.send(master: fd, to: socket)
+                    } else {
+                        consoleMaster = fd
+                        undo.push { close(fd) }
+                    }
+                    try parentEnd.send(.proceed)
+                case .seccompListener:
+                    guard fd >= 0 else { throw RuntimeError("seccomp: init sent no listener fd") }
+                    defer { close(fd) }
+                    let state = State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(containerPid),
+                                      bundle: bundle, annotations: spec.annotations)
+                    try SeccompAgent.send(listener: fd, state: state, pid: containerPid, seccomp: spec.linux?.seccomp)
+                    try parentEnd.send(.proceed)
+                case .ready:
+                    break loop
+                default:
+                    throw RuntimeError("sync: unexpected \(message.kind)")
+                }
+            }
+            timer.lap("init stages")
+        } catch {
+            throw RuntimeError("\(prefix): \(error)")
+        }
+
+        guard let startTime = ProcessInfo.startTime(of: containerPid) else {
+            throw RuntimeError("\(prefix): container init exited during setup")
+        }
+        var record = ContainerRecord(
+            id: id, bundle: bundle, initPid: containerPid, initStartTime: startTime, created: rfc3339Now(),
+            ociVersion: spec.ociVersion, annotations: spec.annotations, poststart: spec.hooks?.poststart,
+            poststop: spec.hooks?.poststop, cgroupPaths: cgroup.paths)
+        record.namespacePaths = namespacePaths(spec: spec, pid: containerPid)
+        if let root = spec.root?.path { record.rootfs = root.hasPrefix("/") ? root : bundle + "/" + root }
+        try store.save(record)
+        if let pidFile = options.pidFile {
+            try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array(String(containerPid).utf8), mode: 0o644)
+        }
+        timer.lap("state")
+        return CreatedContainer(record: record, spec: spec, consoleMaster: consoleMaster)
+    }
+
+    private func namespacePaths(spec: Spec, pid: Int32) -> [String: String] {
+        var paths: [String: String] = [:]
+        for ns in spec.linux?.namespaces ?? [] {
+            guard let kind = NamespaceKind(rawValue: ns.type) else { continue }
+            paths[ns.type] = ns.path ?? "/proc/\(pid)/ns/\(kind.procName)"
+        }
+        return paths
+    }
+}
+
+/// Steps to take back, newest first, if create fails part way.
+final class UndoStack {
+    private var steps: [() -> Void] = []
+    func push(_ step: @escaping () -> Void) { steps.append(step) }
+    func run() { while let step = steps.popLast() { step() } }
+    func discard() { steps.removeAll() }
+}
+
+/// `--debug` timings of the parent's steps.
+struct StageTimer {
+    let log: Logger
+    var last = monotonicNow()
+    init(log: Logger) { self.log = log }
+    mutating func lap(_ name: String) {
+        let now = monotonicNow()
+        log.debug("create stage \"\(name)\" took \(formatMillis(now - last))")
+        last = now
+    }
+}

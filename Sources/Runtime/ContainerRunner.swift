@@ -1,0 +1,142 @@
+// `run`: create and start, then, unless detached, stay with the container: forward signals
+// to it, copy a terminal's I/O, and when it exits, delete it and return its exit code.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShims
+import Linux
+import OCISpec
+
+public struct Runner {
+    let options: CreateOptions
+    let detach: Bool
+    let keep: Bool
+
+    public init(options: CreateOptions, detach: Bool, keep: Bool) {
+        self.options = options
+        self.detach = detach
+        self.keep = keep
+    }
+
+    static let prSetChildSubreaper: Int32 = 36
+
+    public func run() throws -> Int32 {
+        let store = StateStore(root: options.root)
+        // Signals wait in a signalfd from here on, so none is lost between create and the loop.
+        let signals = detach ? -1 : sl_signalfd_all_blocked()
+        if !detach && signals < 0 { throw SyscallError("signalfd") }
+        defer { if signals >= 0 { close(signals); _ = sl_unblock_all_signals() } }
+        _ = sl_prctl(Runner.prSetChildSubreaper, 1, 0, 0, 0)
+
+        let created = try ContainerCreator(options: options).create()
+        var container = Container(store: store, record: created.record)
+        do {
+            try container.start()
+        } catch {
+            try? container.delete(force: true)
+            throw error
+        }
+        if detach { return 0 }
+
+        var terminal: TerminalCopier?
+        if let master = created.consoleMaster {
+            terminal = TerminalCopier(master: master)
+            terminal?.enterRawMode()
+        }
+        defer { terminal?.restore() }
+        let status = try supervise(container, signals: signals, terminal: &terminal)
+        terminal?.drain()
+        if !keep { try? container.delete(force: true) }
+        return status.shellCode
+    }
+
+    /// Waits for init's exit while forwarding signals (all but SIGCHLD, SIGWINCH and SIGURG).
+    private func supervise(_ container: Container, signals: Int32, terminal: inout TerminalCopier?) throws -> ExitStatus {
+        let pid = container.record.initPid
+        while true {
+            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
+            if let t = terminal { fds += t.pollFDs }
+            let r = poll(&fds, nfds_t(fds.count), -1)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw SyscallError("poll", path: "run")
+            }
+            if fds.count > 1 { terminal?.handle(Array(fds[1...])) }
+            guard fds[0].revents != 0 else { continue }
+            while true {
+                let sig = sl_signalfd_read(signals)
+                if sig < 0 { break }
+                switch sig {
+                case SIGCHLD:
+                    // Reap everything; init's status is the answer.
+                    while let (reaped, status) = try ProcessInfo.wait(pid: -1, options: WNOHANG) {
+                        if reaped == pid { return status }
+                    }
+                case SIGWINCH:
+                    terminal?.copyWindowSize()
+                case SIGURG:
+                    break
+                default:
+                    Glibc.kill(pid, sig)
+                }
+            }
+        }
+    }
+}
+
+/// Copies between our stdio and the container's pty for a foreground `run` with a terminal.
+struct TerminalCopier {
+    let master: Int32
+    var saved = termios()
+    var raw = false
+    var stdinOpen = true
+
+    init(master: Int32) {
+        self.master = master
+        copyWindowSize()
+    }
+
+    var pollFDs: [pollfd] {
+        [pollfd(fd: master, events: Int16(POLLIN), revents: 0),
+         pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)]
+    }
+
+    mutating func enterRawMode() {
+        if isatty(0) == 1 && sl_set_raw(0, &saved) == 0 { raw = true }
+    }
+
+    func restore() {
+        if raw { var s = saved; _ = sl_restore_termios(0, &s) }
+    }
+
+    func copyWindowSize() {
+        var size = winsize()
+        if sl_ioctl_ptr(0, UInt(TIOCGWINSZ), &size) == 0 {
+            _ = sl_ioctl_ptr(master, UInt(TIOCSWINSZ), &size)
+        }
+    }
+
+    mutating func handle(_ fds: [pollfd]) {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        if fds[0].revents != 0 {
+            let n = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+            if n > 0 { try? FileSystem.writeAll(fd: 1, Array(buffer[0..<n])) }
+        }
+        if fds.count > 1 && fds[1].revents != 0 {
+            let n = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if n > 0 { try? FileSystem.writeAll(fd: master, Array(buffer[0..<n])) } else { stdinOpen = false }
+        }
+    }
+
+    /// What the container wrote just before it exited.
+    func drain() {
+        _ = fcntl(master, F_SETFL, O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(master, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            try? FileSystem.writeAll(fd: 1, Array(buffer[0..<n]))
+        }
+        close(master)
+    }
+}

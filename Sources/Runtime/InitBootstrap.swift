@@ -1,0 +1,28 @@
+// What the parent hands the init process over the sync pipe before any stage runs.
+import OCISpec
+
+public struct InitBootstrap: Codable {
+    public var containerID: String
+    public var bundle: String
+    public var spec: Spec
+    public var noPivot: Bool
+    /// Hand the pty master to the parent (it forwards it to --console-socket or, for a
+    /// foreground `run`, copies it to its own stdio).
+    public var consoleToParent: Bool
+    /// fds 3 ..< 3+preservedFDs are the caller's, passed through unchanged.
+    public var preservedFDs: Int
+    /// `LISTEN_FDS=N` (socket activation) is added to the process env when set.
+    public var listenFDs: Int?
+    public var seccompBPF: [UInt8]?
+    public var seccompFlags: UInt32?
+    public var seccompNotify: Bool?
+    public var debug: Bool
+    public var logJSON: Bool
+}
+
+/// Env names the parent uses to tell init where its fds are.
+enum InitEnv {
+    static let sync = "_SWIFTLET_SYNC_FD"
+    static let log = "_SWIFTLET_LOG_FD"
+    static let fifo = "_SWIFTLET_FIFO_FD"
+}

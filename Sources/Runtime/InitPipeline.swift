@@ -1,0 +1,115 @@
+// The init process's work as a list of named stages, visible in one place: each can be timed
+// (`--debug` logs every stage's duration), tested alone, and reordered here.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Linux
+import OCISpec
+
+/// One step of container setup inside the init process.
+struct InitStage {
+    let name: String
+    let applies: (InitContext) -> Bool
+    let run: (InitContext) throws -> Void
+
+    init(_ name: String, when applies: @escaping (InitContext) -> Bool = { _ in true },
+         _ run: @escaping (InitContext) throws -> Void) {
+        self.name = name
+        self.applies = applies
+        self.run = run
+    }
+}
+
+/// Shared by the stages of one init process.
+final class InitContext {
+    let bootstrap: InitBootstrap
+    let sync: SyncChannel
+    let fifoFD: Int32
+    var spec: Spec { bootstrap.spec }
+    var process: Process { bootstrap.spec.process ?? Process() }
+    /// Set by the namespace stage: the flags init clones its child with.
+    var cloneFlags: UInt64 = 0
+    var newUserNamespace = false
+    /// Path of the executable, found before the barrier so `create` reports a missing one.
+    var executable = ""
+    var environment: [String] = []
+    var rootfs: RootfsSetup?
+    /// The container init's pid as the host sees it (for hook state).
+    var hostPid: Int?
+
+    init(bootstrap: InitBootstrap, sync: SyncChannel, fifoFD: Int32) {
+        self.bootstrap = bootstrap
+        self.sync = sync
+        self.fifoFD = fifoFD
+    }
+
+    /// Asks the parent for something and waits for its go-ahead.
+    func request(_ message: SyncMessage, fd: Int32 = -1, stage: String) throws {
+        try sync.send(message, fd: fd)
+        _ = try sync.expect([.proceed], while: stage)
+    }
+}
+
+enum InitPipeline {
+    /// Stage 1 runs in the process the parent spawned: join namespaces given by path, prepare
+    /// the time namespace, and clone the container's init into the new namespaces.
+    static let stage1: [InitStage] = [
+        InitStage("check single thread", InitStages.checkSingleThreaded),
+        InitStage("join namespaces", InitStages.joinNamespaces),
+        InitStage("time namespace", when: { $0.spec.linux?.namespaces?.contains { $0.type == "time" && $0.path == nil } ?? false },
+                  InitStages.unshareTimeNamespace),
+    ]
+
+    /// Stage 2 is the container's init, pid 1 of its pid namespace.
+    static let stage2: [InitStage] = [
+        InitStage("user namespace", when: { $0.newUserNamespace }, InitStages.waitForIDMaps),
+        InitStage("rootfs mounts", when: { $0.hasNewMountNamespace }, InitStages.prepareRootfs),
+        InitStage("runtime hooks", InitStages.runtimeHooks),
+        InitStage("createContainer hooks", InitStages.createContainerHooks),
+        InitStage("pivot root", when: { $0.hasNewMountNamespace }, InitStages.pivotRoot),
+        InitStage("masked and readonly paths", when: { $0.hasNewMountNamespace }, InitStages.finalizeRootfs),
+        InitStage("hostname", InitStages.setHostname),
+        InitStage("sysctl", when: { !($0.spec.linux?.sysctl?.isEmpty ?? true) }, InitStages.applySysctls),
+        InitStage("console", when: { $0.process.terminal == true }, InitStages.setupConsole),
+        InitStage("rlimits", InitStages.applyRlimits),
+        InitStage("oom score", when: { $0.process.oomScoreAdj != nil }, InitStages.applyOOMScore),
+        InitStage("environment", InitStages.prepareEnvironment),
+        InitStage("lookup executable", InitStages.lookupExecutable),
+        InitStage("lsm labels", InitStages.applyLSMLabels),
+        InitStage("no new privileges", when: { $0.process.noNewPrivileges == true }, InitStages.setNoNewPrivileges),
+        InitStage("seccomp (before user switch)", when: { $0.bootstrap.seccompBPF != nil && $0.process.noNewPrivileges != true },
+                  InitStages.loadSeccomp),
+        InitStage("user and capabilities", InitStages.switchUserAndCapabilities),
+        InitStage("cwd and umask", InitStages.enterCwd),
+        InitStage("seccomp", when: { $0.bootstrap.seccompBPF != nil && $0.process.noNewPrivileges == true },
+                  InitStages.loadSeccomp),
+        InitStage("ready", InitStages.reportReady),
+        InitStage("start barrier", InitStages.waitForStart),
+        InitStage("startContainer hooks", InitStages.startContainerHooks),
+    ]
+
+    static func run(_ stages: [InitStage], _ context: InitContext) throws {
+        let log = Logger.shared
+        for stage in stages where stage.applies(context) {
+            let start = monotonicNow()
+            do {
+                try stage.run(context)
+            } catch {
+                throw RuntimeError("\(stage.name): \(error)")
+            }
+            log.debug("init stage \"\(stage.name)\" took \(formatMillis(monotonicNow() - start))")
+        }
+    }
+}
+
+func formatMillis(_ seconds: Double) -> String {
+    let micros = Int((seconds * 1_000_000).rounded())
+    let frac = String(micros % 1000)
+    return "\(micros / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)ms"
+}
+
+extension InitContext {
+    var hasNewMountNamespace: Bool {
+        spec.linux?.namespaces?.contains { $0.type == "mount" } ?? false
+    }
+}

@@ -1,0 +1,96 @@
+// `swiftlet init`: the re-exec'd process that becomes the container. It is spawned by the
+// parent with its sync pipe, log and exec-fifo fds named in the environment.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShims
+import Linux
+import OCISpec
+
+public enum InitProcess {
+    static let cloneParent: UInt64 = 0x0000_8000      // CLONE_PARENT
+    static let closeRangeCloexec: UInt32 = 4          // CLOSE_RANGE_CLOEXEC
+
+    public static func main() -> Never {
+        guard let syncFD = fdFromEnv(InitEnv.sync), let fifoFD = fdFromEnv(InitEnv.fifo) else {
+            let message = "swiftlet init is started by swiftlet create, not by hand\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+            exit(2)
+        }
+        if let logFD = fdFromEnv(InitEnv.log) { Logger.shared.use(fd: logFD) }
+        let sync = SyncChannel(fd: syncFD)
+
+        let context: InitContext
+        do {
+            let (message, _) = try sync.expect([.bootstrap], while: "bootstrap")
+            guard case .bootstrap(let bytes) = message else { exit(1) }
+            let bootstrap = try decodeJSON(InitBootstrap.self, from: bytes)
+            Logger.shared.format = bootstrap.logJSON ? .json : .text
+            Logger.shared.minimum = bootstrap.debug ? .debug : .info
+            context = InitContext(bootstrap: bootstrap, sync: sync, fifoFD: fifoFD)
+        } catch {
+            fail(sync, "bootstrap: \(error)")
+        }
+
+        do {
+            try InitPipeline.run(InitPipeline.stage1, context)
+        } catch {
+            fail(sync, "\(error)")
+        }
+
+        // With CLONE_PARENT the exit signal is inherited (SIGCHLD, stage 1 was forked); clone3 insists on 0.
+        let pid = sl_clone3(context.cloneFlags | cloneParent, 0)
+        if pid < 0 { fail(sync, "clone into new namespaces: \(errnoDescription(errno))") }
+        if pid > 0 {
+            do { try sync.send(.childPid(pid)) } catch { exit(1) }
+            exit(0)
+        }
+
+        // Stage 2: pid 1 of the container. /proc is still the host's here.
+        context.hostPid = readHostPid()
+        var ready = false
+        do {
+            for stage in InitPipeline.stage2 {
+                if stage.name == "start barrier" { ready = true }
+                try InitPipeline.run([stage], context)
+            }
+        } catch {
+            if ready {
+                Logger.shared.error("\(error)")
+                exit(1)
+            }
+            fail(sync, "\(error)")
+        }
+        execProcess(context)
+    }
+
+    static func execProcess(_ c: InitContext) -> Never {
+        signal(SIGPIPE, SIG_DFL)
+        // Nothing of ours may reach the container: every fd past the preserved ones closes on exec.
+        _ = sl_close_range(UInt32(3 + c.bootstrap.preservedFDs), ~0, closeRangeCloexec)
+        let args = CStringArray(c.process.args ?? [])
+        let env = CStringArray(c.environment)
+        _ = args.withPointer { a in env.withPointer { e in execve(c.executable, a, e) } }
+        let code = errno
+        Logger.shared.error("exec \(c.executable): \(errnoDescription(code))")
+        exit(code == ENOENT ? 127 : 126)
+    }
+
+    static func fail(_ sync: SyncChannel, _ message: String) -> Never {
+        try? sync.send(.failure(message))
+        exit(1)
+    }
+
+    static func fdFromEnv(_ name: String) -> Int32? {
+        guard let text = ProcessInfo.getenv(name), let fd = Int32(text) else { return nil }
+        unsetenv(name)
+        return fd
+    }
+
+    static func readHostPid() -> Int? {
+        var buffer = [CChar](repeating: 0, count: 64)
+        let n = readlink("/proc/self", &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return Int(String(cString: buffer))
+    }
+}

@@ -1,0 +1,207 @@
+// The stages of the init process, in the order InitPipeline lists them.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShims
+import Linux
+import OCISpec
+import Security
+
+enum InitStages {
+    static func checkSingleThreaded(_ c: InitContext) throws {
+        // setns into a user or mount namespace fails in a multi-threaded process; say so
+        // plainly instead of letting the kernel's EINVAL puzzle someone.
+        let threads = ProcessInfo.threadCount()
+        if threads != 1 { throw RuntimeError("init must be single-threaded, has \(threads) threads") }
+    }
+
+    static func joinNamespaces(_ c: InitContext) throws {
+        let entries = c.spec.linux?.namespaces ?? []
+        for kind in NamespaceKind.joinOrder {
+            guard let entry = entries.first(where: { $0.type == kind.rawValue }) else { continue }
+            if let path = entry.path, !path.isEmpty {
+                try Namespaces.join(kind, path: path)
+            } else if kind != .time {
+                c.cloneFlags |= UInt64(UInt32(bitPattern: kind.cloneFlag))
+                if kind == .user { c.newUserNamespace = true }
+            }
+        }
+    }
+
+    static func unshareTimeNamespace(_ c: InitContext) throws {
+        // Offsets can only be written before the first process enters the namespace, so
+        // stage 1 unshares it (its children enter) and writes them before cloning.
+        try Namespaces.unshare(NamespaceKind.time.cloneFlag, what: "time namespace")
+        var lines = ""
+        for (clock, offset) in (c.spec.linux?.timeOffsets ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines += "\(clock) \(offset.secs ?? 0) \(offset.nanosecs ?? 0)\n"
+        }
+        if !lines.isEmpty {
+            try context("linux.timeOffsets") { try FileSystem.writeExisting("/proc/self/timens_offsets", lines) }
+        }
+    }
+
+    static func waitForIDMaps(_ c: InitContext) throws {
+        try c.request(.needIDMaps, stage: "user namespace")
+        // Root of the new namespace, with its full capability set.
+        try Credentials.setGID(0)
+        try Credentials.setUID(0)
+    }
+
+    static func prepareRootfs(_ c: InitContext) throws {
+        let setup = RootfsSetup(spec: c.spec, bundle: c.bootstrap.bundle)
+        try setup.prepare()
+        c.rootfs = setup
+    }
+
+    static func runtimeHooks(_ c: InitContext) throws {
+        let hooks = c.spec.hooks
+        let any = !(hooks?.prestart?.isEmpty ?? true) || !(hooks?.createRuntime?.isEmpty ?? true)
+        if any { try c.request(.runRuntimeHooks, stage: "runtime hooks") }
+    }
+
+    static func createContainerHooks(_ c: InitContext) throws {
+        guard let hooks = c.spec.hooks?.createContainer, !hooks.isEmpty else { return }
+        try HookRunner.run(hooks, kind: .createContainer, state: c.state(.creating))
+    }
+
+    static func pivotRoot(_ c: InitContext) throws {
+        try c.rootfs?.pivot(noPivot: c.bootstrap.noPivot)
+    }
+
+    static func finalizeRootfs(_ c: InitContext) throws {
+        try c.rootfs?.finalize()
+    }
+
+    static func setHostname(_ c: InitContext) throws {
+        if let name = c.spec.hostname, !name.isEmpty {
+            try context("hostname") { try check("sethostname", path: name) { sethostname(name, name.utf8.count) } }
+        }
+        if let name = c.spec.domainname, !name.isEmpty {
+            try context("domainname") { try check("setdomainname", path: name) { setdomainname(name, name.utf8.count) } }
+        }
+    }
+
+    static func applySysctls(_ c: InitContext) throws {
+        for (key, value) in (c.spec.linux?.sysctl ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let path = "/proc/sys/" + key.replacingDots()
+            try context("linux.sysctl[\"\(key)\"]") { try ProcFiles.write(path, value) }
+        }
+    }
+
+    static func setupConsole(_ c: InitContext) throws {
+        let console = try Console.open()
+        if let size = c.process.consoleSize { try console.setWindowSize(rows: size.height, columns: size.width) }
+        if c.bootstrap.consoleToParent {
+            try c.request(.consoleMaster, fd: console.master, stage: "console")
+        }
+        close(console.master)
+        try console.makeControllingTerminal()
+        if c.hasNewMountNamespace { try console.bindToDevConsole() }
+        close(console.slave)
+    }
+
+    static func applyRlimits(_ c: InitContext) throws {
+        for (index, limit) in (c.process.rlimits ?? []).enumerated() {
+            try context("process.rlimits[\(index)]") { try Rlimits.set(limit.type, soft: limit.soft, hard: limit.hard) }
+        }
+    }
+
+    static func applyOOMScore(_ c: InitContext) throws {
+        try context("process.oomScoreAdj") {
+            try FileSystem.writeExisting("/proc/self/oom_score_adj", String(c.process.oomScoreAdj ?? 0))
+        }
+    }
+
+    static func prepareEnvironment(_ c: InitContext) throws {
+        var env = c.process.env ?? []
+        if let listen = c.bootstrap.listenFDs {
+            env.append("LISTEN_FDS=\(listen)")
+            env.append("LISTEN_PID=1")
+        }
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) {
+            env.append("HOME=\(UserDatabase.home(of: c.process.user.uid) ?? "/")")
+        }
+        c.environment = env
+    }
+
+    static func lookupExecutable(_ c: InitContext) throws {
+        guard let name = c.process.args?.first else { throw RuntimeError("process.args: must not be empty") }
+        let path = c.environment.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) }
+        c.executable = try ExecutableLookup.find(name, path: path, cwd: c.process.cwd)
+    }
+
+    static func applyLSMLabels(_ c: InitContext) throws {
+        if let profile = c.process.apparmorProfile, !profile.isEmpty {
+            try AppArmor.applyOnExec(profile: profile)
+        }
+        if let label = c.process.selinuxLabel, !label.isEmpty {
+            try SELinux.setExecLabel(label)
+        }
+    }
+
+    static func setNoNewPrivileges(_ c: InitContext) throws {
+        try Security.setNoNewPrivileges()
+    }
+
+    static func loadSeccomp(_ c: InitContext) throws {
+        guard let bpf = c.bootstrap.seccompBPF else { return }
+        let program = SeccompProgram(bpf: bpf, flags: c.bootstrap.seccompFlags ?? 0, usesNotify: c.bootstrap.seccompNotify ?? false)
+        if let listener = try SeccompLoader.load(program) {
+            try c.request(.seccompListener, fd: listener, stage: "seccomp")
+            close(listener)
+        }
+    }
+
+    static func switchUserAndCapabilities(_ c: InitContext) throws {
+        let user = c.process.user
+        let caps = try Capabilities(c.process.capabilities ?? LinuxCapabilities())
+        if let warning = caps.warning { Logger.shared.warning(warning) }
+        try caps.prepareForUserSwitch()
+        try caps.dropBoundingSet()
+        try context("process.user.additionalGids") { try Credentials.setGroups(user.additionalGids ?? []) }
+        try context("process.user.gid") { try Credentials.setGID(user.gid) }
+        try context("process.user.uid") { try Credentials.setUID(user.uid) }
+        _ = try caps.apply()
+    }
+
+    static func enterCwd(_ c: InitContext) throws {
+        let cwd = c.process.cwd
+        if chdir(cwd) != 0 {
+            throw RuntimeError("chdir to cwd (\"\(cwd)\") set in config.json failed: \(errnoDescription(errno))")
+        }
+        umask(mode_t(c.process.user.umask ?? 0o022))
+    }
+
+    static func reportReady(_ c: InitContext) throws {
+        try c.sync.send(.ready)
+        c.sync.close()
+    }
+
+    static func waitForStart(_ c: InitContext) throws {
+        // Opening the fifo for writing blocks until `start` opens it for reading.
+        let path = "/proc/self/fd/\(c.fifoFD)"
+        let fd = try check("open exec fifo", path: path) { open(path, O_WRONLY | O_CLOEXEC) }
+        _ = write(fd, "0", 1)
+        close(fd)
+        close(c.fifoFD)
+    }
+
+    static func startContainerHooks(_ c: InitContext) throws {
+        guard let hooks = c.spec.hooks?.startContainer, !hooks.isEmpty else { return }
+        try HookRunner.run(hooks, kind: .startContainer, state: c.state(.running))
+    }
+}
+
+extension InitContext {
+    /// The state hooks run by init see; the pid is the host's view, read before pivot_root
+    /// (when /proc is still the host's) by the parent and handed over in the bootstrap.
+    func state(_ status: ContainerStatus) -> State {
+        State(ociVersion: spec.ociVersion, id: bootstrap.containerID, status: status,
+              pid: hostPid, bundle: bootstrap.bundle, annotations: spec.annotations)
+    }
+}
+
+extension String {
+    func replacingDots() -> String { String(map { $0 == "." ? "/" : $0 }) }
+}

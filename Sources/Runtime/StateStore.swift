@@ -1,0 +1,95 @@
+// The state directory: `<root>/<id>/` holds state.json, the exec fifo and the lock. Creating
+// the directory is what claims an id, so two creates of one id cannot both win.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Linux
+import OCISpec
+
+public struct StateStore {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public func directory(for id: String) -> String { "\(root)/\(id)" }
+    public func statePath(for id: String) -> String { "\(directory(for: id))/state.json" }
+    public func fifoPath(for id: String) -> String { "\(directory(for: id))/exec.fifo" }
+
+    /// runc's rule: letters, digits and `_ + - .`, not `.` or `..`, at most 1024 bytes.
+    public static func validate(id: String) throws {
+        let allowed = id.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
+                || c == 0x5f || c == 0x2b || c == 0x2d || c == 0x2e
+        }
+        if id.isEmpty || !allowed || id == "." || id == ".." || id.utf8.count > 1024 {
+            throw RuntimeError("invalid container ID format: \(id)")
+        }
+    }
+
+    /// Claims the id: mkdir fails with EEXIST when another container (or a concurrent create)
+    /// has it.
+    public func claim(id: String) throws -> ContainerLock {
+        try StateStore.validate(id: id)
+        try FileSystem.makeDirectories(root, mode: 0o700)
+        let dir = directory(for: id)
+        if mkdir(dir, 0o711) != 0 {
+            if errno == EEXIST { throw RuntimeError("container with given ID already exists") }
+            throw SyscallError("mkdir", path: dir)
+        }
+        return try ContainerLock(directory: dir)
+    }
+
+    /// Locks an existing container for a command that changes it.
+    public func lock(id: String) throws -> ContainerLock {
+        try StateStore.validate(id: id)
+        let dir = directory(for: id)
+        guard FileSystem.isDirectory(dir) else { throw RuntimeError.notExist }
+        return try ContainerLock(directory: dir)
+    }
+
+    public func exists(id: String) -> Bool { FileSystem.isDirectory(directory(for: id)) }
+
+    public func load(id: String) throws -> ContainerRecord {
+        try StateStore.validate(id: id)
+        let path = statePath(for: id)
+        guard FileSystem.isDirectory(directory(for: id)) else { throw RuntimeError.notExist }
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readFile(path) } catch let error as SyscallError where error.errno == ENOENT {
+            // The directory exists but create has not written state yet (or died before).
+            throw RuntimeError("container \(id): state file \(path) is missing (create did not finish)")
+        }
+        do {
+            return try decodeJSON(ContainerRecord.self, from: bytes)
+        } catch {
+            throw RuntimeError("container \(id): corrupt state file \(path): \(error)")
+        }
+    }
+
+    public func save(_ record: ContainerRecord) throws {
+        let text = try encodeJSON(record)
+        try FileSystem.writeAtomically(statePath(for: record.id), Array(text.utf8))
+    }
+
+    public func remove(id: String) throws {
+        try FileSystem.removeTree(directory(for: id))
+    }
+
+    public func listIDs() -> [String] {
+        ((try? FileSystem.listDirectory(root)) ?? []).filter { FileSystem.isDirectory("\(root)/\($0)") }.sorted()
+    }
+}
+
+/// flock on the container directory itself, held until released or the process ends.
+public final class ContainerLock {
+    let fd: Int32
+
+    init(directory: String) throws {
+        fd = try check("open", path: directory) { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        if (try? check("flock", path: directory, { flock(fd, LOCK_EX) })) == nil {
+            close(fd)
+            throw SyscallError("flock", path: directory)
+        }
+    }
+
+    deinit { close(fd) }
+}

@@ -1,0 +1,148 @@
+// The sync pipe between the runtime parent and its init process: one typed message enum over
+// a stream socketpair, length-framed, with an fd attached where a message carries one
+// (console master, seccomp listener). Each side says which messages it accepts next, so a
+// message out of order is a protocol error instead of a hang.
+#if canImport(Glibc)
+import Glibc
+#endif
+import CShims
+import Linux
+
+public enum SyncMessage: Equatable {
+    /// parent → init: everything init needs, as JSON (InitBootstrap).
+    case bootstrap([UInt8])
+    /// parent → init: the step init waited for is done (cgroup joined, ids mapped, hooks run).
+    case proceed
+    /// stage 1 → parent: the pid (host view) of the container's init.
+    case childPid(Int32)
+    /// init → parent: write uid_map/gid_map of the new user namespace now.
+    case needIDMaps
+    /// init → parent: run prestart and createRuntime hooks now.
+    case runRuntimeHooks
+    /// init → parent: the fd attached is the pty master (`process.terminal`).
+    case consoleMaster
+    /// init → parent: the fd attached is the seccomp notify listener.
+    case seccompListener
+    /// init → parent: set up, waiting at the start barrier.
+    case ready
+    /// init → parent: a stage failed; the text says which and why.
+    case failure(String)
+
+    public enum Kind: UInt8 {
+        case bootstrap = 1, proceed, childPid, needIDMaps, runRuntimeHooks, consoleMaster,
+             seccompListener, ready, failure
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .bootstrap: .bootstrap
+        case .proceed: .proceed
+        case .childPid: .childPid
+        case .needIDMaps: .needIDMaps
+        case .runRuntimeHooks: .runRuntimeHooks
+        case .consoleMaster: .consoleMaster
+        case .seccompListener: .seccompListener
+        case .ready: .ready
+        case .failure: .failure
+        }
+    }
+
+    var payload: [UInt8] {
+        switch self {
+        case .bootstrap(let bytes): return bytes
+        case .childPid(let pid): return Array(String(pid).utf8)
+        case .failure(let text): return Array(text.utf8)
+        default: return []
+        }
+    }
+
+    init(kind: Kind, payload: [UInt8]) throws {
+        switch kind {
+        case .bootstrap: self = .bootstrap(payload)
+        case .proceed: self = .proceed
+        case .childPid:
+            guard let pid = Int32(String(decoding: payload, as: UTF8.self)) else {
+                throw RuntimeError("sync: bad pid in childPid message")
+            }
+            self = .childPid(pid)
+        case .needIDMaps: self = .needIDMaps
+        case .runRuntimeHooks: self = .runRuntimeHooks
+        case .consoleMaster: self = .consoleMaster
+        case .seccompListener: self = .seccompListener
+        case .ready: self = .ready
+        case .failure: self = .failure(String(decoding: payload, as: UTF8.self))
+        }
+    }
+}
+
+public struct SyncChannel {
+    public let fd: Int32
+
+    public init(fd: Int32) { self.fd = fd }
+
+    /// A connected pair; both ends close-on-exec (the child's end is moved into place by spawn).
+    public static func pair() throws -> (parent: SyncChannel, child: SyncChannel) {
+        var fds: [Int32] = [-1, -1]
+        try check("socketpair") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) }
+        return (SyncChannel(fd: fds[0]), SyncChannel(fd: fds[1]))
+    }
+
+    public func send(_ message: SyncMessage, fd attached: Int32 = -1) throws {
+        let payload = message.payload
+        var frame: [UInt8] = []
+        frame.reserveCapacity(5 + payload.count)
+        let length = UInt32(payload.count)
+        frame += [UInt8(length & 0xff), UInt8((length >> 8) & 0xff), UInt8((length >> 16) & 0xff), UInt8(length >> 24)]
+        frame.append(message.kind.rawValue)
+        // The fd rides on the first byte; the rest of a long frame follows as plain writes.
+        let first = frame.withUnsafeBytes { sl_send_with_fd(self.fd, $0.baseAddress, 5, attached) }
+        if first != 5 { throw SyscallError("sendmsg", path: "sync pipe") }
+        if !payload.isEmpty { try FileSystem.writeAll(fd: self.fd, payload, path: "sync pipe") }
+    }
+
+    /// Receives one message; nil at end of stream (the other side is gone).
+    public func receive() throws -> (SyncMessage, Int32)? {
+        var header = [UInt8](repeating: 0, count: 5)
+        var attached: Int32 = -1
+        let n = header.withUnsafeMutableBytes { sl_recv_with_fd(self.fd, $0.baseAddress, 5, &attached) }
+        if n < 0 { throw SyscallError("recvmsg", path: "sync pipe") }
+        if n == 0 { return nil }
+        if n < 5 { try readExactly(into: &header, from: n) }
+        let length = Int(header[0]) | Int(header[1]) << 8 | Int(header[2]) << 16 | Int(header[3]) << 24
+        guard let kind = SyncMessage.Kind(rawValue: header[4]) else {
+            throw RuntimeError("sync: unknown message type \(header[4])")
+        }
+        var payload = [UInt8](repeating: 0, count: length)
+        if length > 0 { try readExactly(into: &payload, from: 0) }
+        return (try SyncMessage(kind: kind, payload: payload), attached)
+    }
+
+    /// Receives one message and checks it is one the caller expects now; a `failure` from the
+    /// other side becomes the thrown error.
+    public func expect(_ allowed: Set<SyncMessage.Kind>, while stage: String) throws -> (SyncMessage, Int32) {
+        guard let (message, attached) = try receive() else {
+            throw RuntimeError("\(stage): init process exited before it was ready")
+        }
+        if case .failure(let text) = message { throw RuntimeError(text) }
+        guard allowed.contains(message.kind) else {
+            if attached >= 0 { Glibc.close(attached) }
+            throw RuntimeError("sync: unexpected \(message.kind) message during \(stage)")
+        }
+        return (message, attached)
+    }
+
+    private func readExactly(into buffer: inout [UInt8], from start: Int) throws {
+        var offset = start
+        while offset < buffer.count {
+            let n = buffer.withUnsafeMutableBytes { read(self.fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SyscallError("read", path: "sync pipe")
+            }
+            if n == 0 { throw RuntimeError("sync: pipe closed in the middle of a message") }
+            offset += n
+        }
+    }
+
+    public func close() { Glibc.close(fd) }
+}

@@ -1,0 +1,140 @@
+// The commands, each a flag list and a body, in runc's words and exit codes.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Linux
+import OCISpec
+import Runtime
+
+enum Commands {
+    static let table: [String: Command] = [
+        "create": create, "start": start, "state": state, "kill": kill, "delete": delete,
+        "run": run, "list": list, "spec": spec, "features": features,
+    ]
+
+    static let createFlags: [FlagSpec] = [
+        FlagSpec("bundle", "b", value: true), FlagSpec("pid-file", value: true),
+        FlagSpec("console-socket", value: true), FlagSpec("no-pivot"), FlagSpec("no-new-keyring"),
+        FlagSpec("preserve-fds", value: true), FlagSpec("pidfd-socket", value: true),
+    ]
+
+    static func requireID(_ args: ParsedArguments, _ command: String, count: Int = 1) throws -> String {
+        guard let id = args.positional.first, !id.isEmpty else {
+            throw UsageError("\"\(command)\" requires a minimum of \(count) argument\(count == 1 ? "" : "s")")
+        }
+        return id
+    }
+
+    static func createOptions(_ args: ParsedArguments, _ global: GlobalOptions, id: String) throws -> CreateOptions {
+        var options = CreateOptions(id: id, bundle: args.value("bundle") ?? ".", root: global.root)
+        options.pidFile = args.value("pid-file")
+        options.consoleSocket = args.value("console-socket").map { FileSystem.absolute($0) }
+        options.noPivot = args.has("no-pivot")
+        if let text = args.value("preserve-fds") {
+            guard let n = Int(text), n >= 0 else { throw UsageError("invalid value \"\(text)\" for flag -preserve-fds") }
+            options.preserveFDs = n
+        }
+        options.debug = global.debug
+        options.logJSON = global.logJSON
+        return options
+    }
+
+    static let create = Command(flags: createFlags, usage: "swiftlet create [--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] <container-id>") { args, global in
+        let id = try requireID(args, "create")
+        _ = try ContainerCreator(options: try createOptions(args, global, id: id)).create()
+        return 0
+    }
+
+    static let start = Command(flags: [], usage: "swiftlet start <container-id>") { args, global in
+        let id = try requireID(args, "start")
+        let store = StateStore(root: global.root)
+        let lock = try store.lock(id: id)
+        var container = try Container.load(id: id, store: store)
+        try container.start()
+        _ = lock
+        return 0
+    }
+
+    static let state = Command(flags: [], usage: "swiftlet state <container-id>") { args, global in
+        let id = try requireID(args, "state")
+        let container = try Container.load(id: id, store: StateStore(root: global.root))
+        print(try StateReport.json(for: container))
+        return 0
+    }
+
+    static let kill = Command(flags: [FlagSpec("all", "a")], usage: "swiftlet kill [--all] <container-id> [signal]") { args, global in
+        let id = try requireID(args, "kill")
+        let signal = try Signals.parse(args.positional.count > 1 ? args.positional[1] : "SIGTERM")
+        let container = try Container.load(id: id, store: StateStore(root: global.root))
+        try container.kill(signal: signal, all: args.has("all"))
+        return 0
+    }
+
+    static let delete = Command(flags: [FlagSpec("force", "f")], usage: "swiftlet delete [--force] <container-id>") { args, global in
+        let id = try requireID(args, "delete")
+        let store = StateStore(root: global.root)
+        let force = args.has("force")
+        guard store.exists(id: id) else {
+            if force { return 0 }
+            throw RuntimeError.notExist
+        }
+        let lock = try store.lock(id: id)
+        do {
+            let container = try Container.load(id: id, store: store)
+            try container.delete(force: force)
+        } catch let error as RuntimeError where force {
+            // A state file that create never finished, or one that is corrupt: --force still
+            // clears the id.
+            Logger.shared.warning("\(error); removing \(store.directory(for: id))")
+            try store.remove(id: id)
+        }
+        _ = lock
+        return 0
+    }
+
+    static let run = Command(flags: createFlags + [FlagSpec("detach", "d"), FlagSpec("keep")],
+                             usage: "swiftlet run [--detach] [create options] <container-id>") { args, global in
+        let id = try requireID(args, "run")
+        var options = try createOptions(args, global, id: id)
+        let detach = args.has("detach")
+        options.keepConsoleMaster = !detach && options.consoleSocket == nil
+        return try Runner(options: options, detach: detach, keep: args.has("keep")).run()
+    }
+
+    static let list = Command(flags: [FlagSpec("format", "f", value: true), FlagSpec("quiet", "q")],
+                              usage: "swiftlet list [--format table|json] [-q]") { args, global in
+        let store = StateStore(root: global.root)
+        let containers = store.listIDs().compactMap { try? Container.load(id: $0, store: store) }
+        if args.has("quiet") {
+            for c in containers { print(c.id) }
+            return 0
+        }
+        switch args.value("format") ?? "table" {
+        case "table": print(StateReport.table(containers), terminator: "")
+        case "json": print(try StateReport.jsonList(containers))
+        case let other: throw UsageError("invalid format option: \(other)")
+        }
+        return 0
+    }
+
+    static let spec = Command(flags: [FlagSpec("bundle", "b", value: true), FlagSpec("rootless")],
+                              usage: "swiftlet spec [--rootless] [--bundle DIR]") { args, global in
+        let dir = args.value("bundle") ?? "."
+        let path = dir + "/config.json"
+        if FileSystem.exists(path) { throw RuntimeError("File \(path) exists. Remove it first") }
+        let text = try encodeJSON(defaultSpec(rootless: args.has("rootless")), indent: "\t")
+        try FileSystem.writeAtomically(path, Array(text.utf8), mode: 0o666 & ~currentUmask())
+        return 0
+    }
+
+    static let features = Command(flags: [], usage: "swiftlet features") { _, _ in
+        print(try encodeJSON(FeaturesReport.make(), indent: "    "))
+        return 0
+    }
+
+    static func currentUmask() -> mode_t {
+        let mask = umask(0)
+        umask(mask)
+        return mask
+    }
+}

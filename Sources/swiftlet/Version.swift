@@ -1,0 +1,9 @@
+// `--version`, in the lines engines parse: name and version, commit, spec.
+import Runtime
+
+enum Version {
+    static let number = "0.1.0"
+    static var text: String {
+        "swiftlet version \(number)\ncommit: \(BuildInfo.commit)\nspec: \(SpecVersionInfo.current)\nlibseccomp: \(SpecVersionInfo.libseccomp)"
+    }
+}
