@@ -170,6 +170,6 @@ public enum DeviceNumber {
         (UInt64(major & 0xfff) << 8) | (UInt64(major & ~0xfff) << 32)
             | UInt64(minor & 0xff) | (UInt64(minor & ~0xff) << 12)
     }
-    public static func major(_ dev: UInt64) -> UInt32 { UInt32(((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)) }
-    public static func minor(_ dev: UInt64) -> UInt32 { UInt32((dev & 0xff) | ((dev >> 12) & ~0xff)) }
+    public static func major(_ dev: UInt64) -> UInt32 { UInt32(((dev >> 8) & 0xfff) | ((dev >> 32) & 0xffff_f000)) }
+    public static func minor(_ dev: UInt64) -> UInt32 { UInt32((dev & 0xff) | ((dev >> 12) & 0xffff_ff00)) }
 }

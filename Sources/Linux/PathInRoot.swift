@@ -122,6 +122,8 @@ public struct RootHandle {
             }
             guard st.isDirectory else {
                 sys.close(current)
+                // The last component exists and is no directory: there is nothing to create.
+                if pending.isEmpty { throw SyscallError("create", path: unsafePath, errno: EEXIST) }
                 throw PathInRootError(path: unsafePath, reason: "\"\(LexicalPath.clean((resolved + [name]).joined(separator: "/")))\" is not a directory")
             }
             let next: Int32

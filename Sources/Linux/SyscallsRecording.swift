@@ -21,7 +21,7 @@ public final class RecordingSyscalls: MountSyscalls {
     public var filesystems: [String: FilesystemStat] = [:]
     private var descriptors: [Int32: String] = [:]
     private var nextDescriptor: Int32 = 100
-    private var failures: [(operation: String, path: String?, errno: Int32, remaining: Int)] = []
+    private var failures: [(operation: String, path: String?, errno: Int32, skip: Int, remaining: Int)] = []
 
     public init() {}
 
@@ -56,9 +56,10 @@ public final class RecordingSyscalls: MountSyscalls {
         }
     }
 
-    /// The next `times` calls of `operation` (on `path`, as recorded, when given) fail with `errno`.
-    public func fail(_ operation: String, at path: String? = nil, errno: Int32, times: Int = 1) {
-        failures.append((operation, path.map(LexicalPath.clean), errno, times))
+    /// Calls of `operation` (on `path`, when given) fail with `errno`: `times` of them, after
+    /// letting the first `after` through.
+    public func fail(_ operation: String, at path: String? = nil, errno: Int32, after: Int = 0, times: Int = 1) {
+        failures.append((operation, path.map(LexicalPath.clean), errno, after, times))
     }
 
     /// Descriptors opened and not closed: a setup should leave none behind.
@@ -69,6 +70,10 @@ public final class RecordingSyscalls: MountSyscalls {
     private func injected(_ operation: String, _ path: String?) throws {
         for i in failures.indices where failures[i].operation == operation && failures[i].remaining > 0 {
             if let wanted = failures[i].path, wanted != path.map(LexicalPath.clean) { continue }
+            if failures[i].skip > 0 {
+                failures[i].skip -= 1
+                continue
+            }
             failures[i].remaining -= 1
             throw SyscallError(operation, path: path, errno: failures[i].errno)
         }

@@ -66,12 +66,12 @@ extension RootfsSetup {
             return
         }
         defer { sys.close(fd) }
-        try sys.mount(source: sys.procfd(fd), target: sys.procfd(fd), type: nil,
+        try sys.mount(on: fd, "bind", source: sys.procfd(fd), type: nil,
                       flags: MountFlag.bind | MountFlag.recursive, data: nil)
         let mounted = try sys.openat(AtFlag.fdcwd, path, flags: OpenFlag.path | OpenFlag.closeOnExec, mode: 0)
         defer { sys.close(mounted) }
         let kept = UInt(try sys.fstatfs(mounted).flags & (StatfsFlag.noSuid | StatfsFlag.noDev | StatfsFlag.noExec))
-        try sys.mount(source: nil, target: sys.procfd(mounted), type: nil,
+        try sys.mount(on: mounted, "remount read-only", source: nil, type: nil,
                       flags: kept | MountFlag.bind | MountFlag.remount | MountFlag.readOnly, data: nil)
     }
 
@@ -82,6 +82,7 @@ extension RootfsSetup {
         let devNull = try inStage("linux.maskedPaths", "/dev/null") { try openDevNull(flags: OpenFlag.path) }
         defer { sys.close(devNull) }
         var sharedMask: Int32?
+        var sharedMaskFailed = false
         defer { if let fd = sharedMask { sys.close(fd) } }
         var done: Set<String> = []
         for (index, path) in paths.enumerated() where done.insert(LexicalPath.clean(path)).inserted {
@@ -94,14 +95,18 @@ extension RootfsSetup {
                 }
                 defer { sys.close(fd) }
                 guard try sys.fstat(fd).isDirectory else {
-                    try sys.mount(source: sys.procfd(devNull), target: sys.procfd(fd), type: nil,
+                    try sys.mount(on: fd, "bind /dev/null", source: sys.procfd(devNull), type: nil,
                                   flags: MountFlag.bind, data: nil)
                     return
                 }
-                if let shared = sharedMask,
-                   (try? sys.mount(source: sys.procfd(shared), target: sys.procfd(fd), type: nil,
-                                   flags: MountFlag.bind, data: nil)) != nil {
-                    return
+                if let shared = sharedMask, !sharedMaskFailed {
+                    do {
+                        try sys.mount(on: fd, "bind mask", source: sys.procfd(shared), type: nil,
+                                      flags: MountFlag.bind, data: nil)
+                        return
+                    } catch {
+                        sharedMaskFailed = true
+                    }
                 }
                 try maskDirectory(fd)
                 if sharedMask == nil {
@@ -113,11 +118,11 @@ extension RootfsSetup {
 
     func maskDirectory(_ fd: Int32) throws {
         do {
-            try sys.mount(source: "tmpfs", target: sys.procfd(fd), type: "tmpfs", flags: MountFlag.readOnly,
+            try sys.mount(on: fd, "mount tmpfs", source: "tmpfs", type: "tmpfs", flags: MountFlag.readOnly,
                           data: "nr_blocks=1,nr_inodes=1")
         } catch {
             // Some distribution kernels refuse nr_inodes below 2.
-            try sys.mount(source: "tmpfs", target: sys.procfd(fd), type: "tmpfs", flags: MountFlag.readOnly,
+            try sys.mount(on: fd, "mount tmpfs", source: "tmpfs", type: "tmpfs", flags: MountFlag.readOnly,
                           data: "nr_blocks=1,nr_inodes=2")
         }
     }

@@ -136,14 +136,9 @@ struct SpecMounter {
 
     // MARK: mount(2) on an fd
 
-    /// mount(2) on the fd's magic link; the error names the operation, not the magic link.
     func mount(on fd: Int32, _ operation: String, source: String?, type: String?, flags: UInt,
                data: String?) throws {
-        do {
-            try sys.mount(source: source, target: sys.procfd(fd), type: type, flags: flags, data: data)
-        } catch let error as SyscallError {
-            throw SyscallError(operation, errno: error.errno)
-        }
+        try sys.mount(on: fd, operation, source: source, type: type, flags: flags, data: data)
     }
 
     /// Mounts a filesystem of `m.type` on `target`, then applies its propagation options and
@@ -229,6 +224,18 @@ struct SpecMounter {
         do {
             try mount(on: fd, "remount with locked flags \(MountFlag.describe(locked)) kept",
                       source: nil, type: nil, flags: flags | locked, data: nil)
+        }
+    }
+}
+
+extension MountSyscalls {
+    /// mount(2) on the fd's magic link; the error names the operation, not the magic link.
+    func mount(on fd: Int32, _ operation: String, source: String?, type: String?, flags: UInt,
+               data: String?) throws {
+        do {
+            try mount(source: source, target: procfd(fd), type: type, flags: flags, data: data)
+        } catch let error as SyscallError {
+            throw SyscallError(operation, errno: error.errno)
         }
     }
 }

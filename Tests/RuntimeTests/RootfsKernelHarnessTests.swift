@@ -62,6 +62,18 @@ struct KernelFixture {
             spec.linux?.maskedPaths = ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
                                        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"]
             spec.linux?.readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
+        case "userns", "cgroupns", "no-pivot":
+            spec.mounts = Self.runcSpecMounts
+            spec.linux?.maskedPaths = ["/proc/acpi", "/proc/keys", "/sys/firmware"]
+            spec.linux?.readonlyPaths = ["/proc/sys"]
+            if scenario == "userns" {
+                spec.linux?.namespaces?.append(LinuxNamespace(type: "user"))
+                // Only uid/gid 0 is mapped (unshare -r): gid=5 would not exist, as with
+                // `runc spec --rootless`.
+                spec.mounts?[2].options?.removeAll { $0 == "gid=5" }
+            }
+            if scenario == "cgroupns" { spec.linux?.namespaces?.append(LinuxNamespace(type: "cgroup")) }
+            spec.root?.readonly = true
         case "symlink-escape":
             try fm.createDirectory(atPath: base + "/hostdir", withIntermediateDirectories: true)
             try fm.createDirectory(atPath: base + "/data", withIntermediateDirectories: true)
@@ -106,7 +118,15 @@ struct KernelFixture {
         let process = Foundation.Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
         let selfPath = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-        process.arguments = ["-m", "--propagation", "private", selfPath, "RuntimeTests.RootfsKernelTests/testChildEntryPoint"]
+        var namespaces = ["-m", "--propagation", "private"]
+        switch scenario {
+        // A user namespace owning new pid, network and ipc namespaces, as a container has them:
+        // proc, sysfs and mqueue can only be mounted by the namespace owning them.
+        case "userns": namespaces += ["-U", "-r", "-p", "-f", "-n", "-i"]
+        case "cgroupns": namespaces += ["-C"]
+        default: break
+        }
+        process.arguments = namespaces + [selfPath, "RuntimeTests.RootfsKernelTests/testChildEntryPoint"]
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFTLET_ROOTFS_CHILD"] = scenario
         environment["SWIFTLET_ROOTFS_BUNDLE"] = bundle
@@ -148,7 +168,7 @@ struct KernelChild {
                 put("rootfs copy mounted", points.contains(rootfs + base + "/hostdir") ? "yes" : "no")
                 put("marker inside", FileManager.default.fileExists(atPath: rootfs + base + "/hostdir/marker") ? "present" : "missing")
             }
-            try setup.pivot(noPivot: false)
+            try setup.pivot(noPivot: scenario == "no-pivot")
             try setup.finalize()
             for line in ((try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? "").split(separator: "\n") {
                 put("mount", String(line))
@@ -158,6 +178,8 @@ struct KernelChild {
                 put(device, describe(device))
             }
             put("cwd", FileManager.default.currentDirectoryPath)
+            put("/ write", access("/", W_OK) == 0 ? "writable" : (errno == EROFS ? "EROFS" : "errno \(errno)"))
+            put("/proc/sys write", open("/proc/sys/kernel/hostname", O_WRONLY) >= 0 ? "writable" : (errno == EROFS ? "EROFS" : "errno \(errno)"))
             if scenario == "bind-ro-copyup" {
                 let fd = open("/data/file", O_WRONLY)
                 put("/data/file write", fd >= 0 ? "writable" : (errno == EROFS ? "EROFS" : "errno \(errno)"))

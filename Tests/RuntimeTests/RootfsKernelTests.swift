@@ -84,6 +84,40 @@ final class RootfsKernelTests: XCTestCase {
         XCTAssertEqual(report.value("/hostfile"), "a bound file", report.text)
     }
 
+    func testInAUserNamespaceDevicesAreBoundAndLockedFlagsKept() throws {
+        let report = try KernelFixture(scenario: "userns").run()
+        XCTAssertEqual(report.value("error"), nil, report.text)
+        let mounts = report.mountInfo
+        // mknod is refused in a user namespace: the host's nodes are bound on empty files.
+        XCTAssertEqual(mounts.last { $0.point == "/dev/null" }?.fsType, "devtmpfs", report.text)
+        XCTAssertEqual(report.value("/dev/null"), "c 1:3 666", report.text)
+        XCTAssertEqual(report.value("/dev/ptmx"), "-> pts/ptmx")
+        XCTAssertTrue(mounts.last { $0.point == "/sys/fs/cgroup/memory" }?.options.hasPrefix("ro,") == true, report.text)
+        XCTAssertEqual(report.value("/ write"), "EROFS", report.text)
+        XCTAssertEqual(report.value("/proc/sys write"), "EROFS", report.text)
+        XCTAssertEqual(mounts.last { $0.point == "/proc/acpi" }?.fsType, "tmpfs", report.text)
+    }
+
+    func testWithACgroupNamespaceEachV1HierarchyIsMountedFresh() throws {
+        let report = try KernelFixture(scenario: "cgroupns").run()
+        XCTAssertEqual(report.value("error"), nil, report.text)
+        let memory = try XCTUnwrap(report.mountInfo.last { $0.point == "/sys/fs/cgroup/memory" }, report.text)
+        XCTAssertEqual(memory.fsType, "cgroup")
+        // The namespace's root, not a bind of a subdirectory of the host's hierarchy.
+        XCTAssertEqual(memory.root, "/", report.text)
+        XCTAssertTrue(memory.options.hasPrefix("ro,"), memory.options)
+        XCTAssertNotNil(report.mountInfo.last { $0.point == "/sys/fs/cgroup/systemd" }, report.text)
+    }
+
+    func testNoPivotMovesTheRootAndChroots() throws {
+        let report = try KernelFixture(scenario: "no-pivot").run()
+        XCTAssertEqual(report.value("error"), nil, report.text)
+        XCTAssertEqual(report.value("cwd"), "/")
+        XCTAssertEqual(report.value("/dev/null"), "c 1:3 666", report.text)
+        XCTAssertEqual(report.value("/ write"), "EROFS", report.text)
+        XCTAssertEqual(report.mountInfo.last { $0.point == "/proc" }?.fsType, "proc", report.text)
+    }
+
     // MARK: child side (does nothing unless started by KernelFixture)
 
     func testChildEntryPoint() throws {

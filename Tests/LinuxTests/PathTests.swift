@@ -1,0 +1,191 @@
+import Foundation
+import XCTest
+@testable import Linux
+
+final class LexicalPathTests: XCTestCase {
+    func testComponentsFoldDotsAndNeverClimbAboveTheStart() {
+        XCTAssertEqual(LexicalPath.components("/dev//pts/../shm/"), ["dev", "shm"])
+        XCTAssertEqual(LexicalPath.components("/../../etc"), ["etc"])
+        XCTAssertEqual(LexicalPath.components("a/./b"), ["a", "b"])
+        XCTAssertEqual(LexicalPath.components("/"), [])
+        XCTAssertEqual(LexicalPath.clean(""), "/")
+        XCTAssertEqual(LexicalPath.clean("run/"), "/run")
+    }
+
+    func testInsideComparesWholeComponents() {
+        XCTAssertTrue(LexicalPath.isInside("/proc", "/proc"))
+        XCTAssertTrue(LexicalPath.isInside("/proc", "/proc/sys"))
+        XCTAssertFalse(LexicalPath.isInside("/proc", "/procfs"))
+        XCTAssertTrue(LexicalPath.isInside("/", "/anything"))
+        XCTAssertEqual(LexicalPath.strip(root: "/a/b", "/a/b/c/d"), "/c/d")
+        XCTAssertEqual(LexicalPath.strip(root: "/a/b", "/a/b"), "/")
+        XCTAssertNil(LexicalPath.strip(root: "/a/b", "/a/bc"))
+    }
+
+    func testJoinParentBaseAbsolute() {
+        XCTAssertEqual(LexicalPath.join("/r", "/x/../y"), "/r/y")
+        XCTAssertEqual(LexicalPath.join("/r/", "z"), "/r/z")
+        XCTAssertEqual(LexicalPath.join("/r", "/"), "/r")
+        XCTAssertEqual(LexicalPath.parent("/a/b/c"), "/a/b")
+        XCTAssertEqual(LexicalPath.baseName("/sys/fs/cgroup/cpu,cpuacct"), "cpu,cpuacct")
+        XCTAssertEqual(LexicalPath.absolute("data", from: "/bundle"), "/bundle/data")
+        XCTAssertEqual(LexicalPath.absolute("../data", from: "/b/bundle"), "/b/bundle/../data")
+        XCTAssertEqual(LexicalPath.absolute("/abs", from: "/bundle"), "/abs")
+    }
+}
+
+final class MountInfoTests: XCTestCase {
+    func testParsesFieldsOptionalTagsAndEscapes() throws {
+        let text = """
+            36 35 98:0 /mnt1 /mnt\\0402 rw,noatime master:1 shared:7 - ext3 /dev/root rw,errors=continue
+            27 1 254:0 / / rw,relatime - ext4 /dev/vda rw
+            """
+        let entries = try MountInfo.parse(text)
+        XCTAssertEqual(entries.count, 2)
+        XCTAssertEqual(entries[0], MountInfoEntry(id: 36, parentID: 35, root: "/mnt1", mountPoint: "/mnt 2",
+                                                  mountOptions: "rw,noatime", optionalFields: ["master:1", "shared:7"],
+                                                  fsType: "ext3", source: "/dev/root", superOptions: "rw,errors=continue"))
+        XCTAssertEqual(entries[1].optionalFields, [])
+        XCTAssertEqual(entries[1].mountPoint, "/")
+    }
+
+    func testMalformedLineIsNamed() {
+        XCTAssertThrowsError(try MountInfo.parse("1 2 3\n")) { error in
+            XCTAssertEqual("\(error)", "/proc/self/mountinfo: malformed line 1: 1 2 3")
+        }
+    }
+
+    func testUnescape() {
+        XCTAssertEqual(MountInfo.unescape("a\\011b\\012c\\134d"), "a\tb\nc\\d")
+        XCTAssertEqual(MountInfo.unescape("trailing\\04"), "trailing\\04")
+        XCTAssertEqual(MountInfo.unescape("no\\9xy"), "no\\9xy")
+    }
+
+    func testThisProcessMountinfoParses() throws {
+        let entries = try MountInfo.parse(try RealSyscalls().readFile("/proc/self/mountinfo"))
+        XCTAssertTrue(entries.contains { $0.mountPoint == "/proc" && $0.fsType == "proc" })
+    }
+}
+
+final class MountFlagTests: XCTestCase {
+    func testStatfsFlagsBecomeMountFlags() {
+        XCTAssertEqual(StatfsFlag.mountFlags(StatfsFlag.readOnly | StatfsFlag.noSuid | StatfsFlag.relatime),
+                       MountFlag.readOnly | MountFlag.noSuid | MountFlag.relatime)
+        // ST_RELATIME is not MS_RELATIME's bit.
+        XCTAssertEqual(StatfsFlag.relatime, 0x1000)
+        XCTAssertEqual(MountFlag.relatime, 0x200000)
+        // No atime mode stored means strictatime.
+        XCTAssertEqual(StatfsFlag.mountFlags(StatfsFlag.noDev), MountFlag.noDev | MountFlag.strictAtime)
+        XCTAssertEqual(StatfsFlag.mountFlags(StatfsFlag.noAtime | StatfsFlag.noSymFollow),
+                       MountFlag.noAtime | MountFlag.noSymFollow)
+    }
+
+    func testDescribe() {
+        XCTAssertEqual(MountFlag.describe(0), "0")
+        XCTAssertEqual(MountFlag.describe(MountFlag.bind | MountFlag.recursive | MountFlag.readOnly), "bind|rec|rdonly")
+        XCTAssertEqual(MountFlag.describe(1 << 40), "0x10000000000")
+    }
+}
+
+/// RootHandle on the real kernel, in a scratch directory: openat2 and mkdirat need no root.
+final class RootHandleTests: XCTestCase {
+    var base = ""
+    var root = ""
+    let sys = RealSyscalls()
+
+    override func setUpWithError() throws {
+        base = NSTemporaryDirectory() + "swiftlet-roothandle-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        root = base + "/rootfs"
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: base + "/outside", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root + "/etc/file", contents: Data("x".utf8))
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: base)
+    }
+
+    func handle() throws -> RootHandle { try RootHandle(opening: root, syscalls: sys) }
+
+
+    func testAbsoluteSymlinkIsResolvedInsideTheRoot() throws {
+        try FileManager.default.createSymbolicLink(atPath: root + "/mnt", withDestinationPath: base + "/outside")
+        let h = try handle()
+        defer { h.close() }
+        let fd = try h.mkdirAll("/mnt/sub")
+        defer { sys.close(fd) }
+        XCTAssertEqual(try h.insidePath(of: fd, for: "/mnt/sub"), LexicalPath.clean(base + "/outside/sub"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + base + "/outside/sub"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: base + "/outside/sub"))
+    }
+
+    func testDotDotSymlinksStopAtTheRoot() throws {
+        try FileManager.default.createSymbolicLink(atPath: root + "/up", withDestinationPath: "../../../../outside")
+        let h = try handle()
+        defer { h.close() }
+        let fd = try h.mkdirAll("/up")
+        defer { sys.close(fd) }
+        XCTAssertEqual(try h.insidePath(of: fd, for: "/up"), "/outside")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/outside"))
+    }
+
+    func testCreateFileThroughADanglingSymlinkCreatesItsTargetInside() throws {
+        try FileManager.default.createSymbolicLink(atPath: root + "/etc/resolv.conf", withDestinationPath: "/run/resolv.conf")
+        let h = try handle()
+        defer { h.close() }
+        let fd = try h.createFile("/etc/resolv.conf")
+        defer { sys.close(fd) }
+        XCTAssertEqual(try h.insidePath(of: fd, for: "/etc/resolv.conf"), "/run/resolv.conf")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/run/resolv.conf"))
+    }
+
+    func testCreateFileRefusesAnExistingFile() throws {
+        let h = try handle()
+        defer { h.close() }
+        XCTAssertThrowsError(try h.createFile("/etc/file")) { error in
+            XCTAssertEqual((error as? SyscallError)?.errno, EEXIST)
+        }
+    }
+
+    func testAFileInThePathIsNotADirectory() throws {
+        let h = try handle()
+        defer { h.close() }
+        XCTAssertThrowsError(try h.mkdirAll("/etc/file/sub")) { error in
+            XCTAssertTrue("\(error)".contains("not a directory"), "\(error)")
+        }
+    }
+
+    func testSymlinkLoopIsRefused() throws {
+        try FileManager.default.createSymbolicLink(atPath: root + "/a", withDestinationPath: "b")
+        try FileManager.default.createSymbolicLink(atPath: root + "/b", withDestinationPath: "a")
+        let h = try handle()
+        defer { h.close() }
+        XCTAssertThrowsError(try h.mkdirAll("/a/x"))
+    }
+
+    func testSymlinkAndUnlinkInsideTheRoot() throws {
+        let h = try handle()
+        defer { h.close() }
+        try h.symlink("pts/ptmx", at: "/dev/ptmx")
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/dev/ptmx"), "pts/ptmx")
+        try h.unlink("/dev/ptmx")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/dev/ptmx"))
+    }
+
+    func testRecordingSyscallsAgreeWithTheKernelOnSymlinks() throws {
+        // The fake resolves like RESOLVE_IN_ROOT, so setup tests against it mean something.
+        let fake = RecordingSyscalls()
+        fake.addDirectory("/r/etc")
+        fake.addSymlink("/r/mnt", target: "/srv/data")
+        fake.addSymlink("/r/up", target: "../../x")
+        let h = try RootHandle(opening: "/r", syscalls: fake)
+        let a = try h.mkdirAll("/mnt")
+        let b = try h.mkdirAll("/up/y")
+        XCTAssertEqual(try h.insidePath(of: a, for: "/mnt"), "/srv/data")
+        XCTAssertEqual(try h.insidePath(of: b, for: "/up/y"), "/x/y")
+        fake.close(a)
+        fake.close(b)
+        h.close()
+        XCTAssertEqual(fake.openDescriptors, [])
+    }
+}
