@@ -4,6 +4,7 @@ import CShims
 import OCISpec
 
 public enum BuildInfo {
+    public static let version = "0.1.0"
     public static var commit: String { String(cString: sl_build_commit()) }
 }
 

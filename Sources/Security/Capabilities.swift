@@ -24,11 +24,11 @@ public struct Capabilities: Equatable, Sendable {
     public var ambient = CapabilitySet.empty
     /// The highest capability number of the kernel these sets are meant for.
     public let lastCapability: Int32
-    /// Known names beyond `lastCapability`: left out, as runc does, for a warning.
+    /// Unknown names, and known names beyond `lastCapability`: left out, as runc does, for a warning.
     public private(set) var unavailable: [String] = []
 
-    /// Parses `spec` for a kernel whose highest capability is `lastCapability`. A name that
-    /// is not a capability is an error naming its JSON path (`process.capabilities.bounding[3]`).
+    /// Parses `spec` for a kernel whose highest capability is `lastCapability`. Names that are
+    /// not capabilities, or that this kernel lacks, are left out and listed in `unavailable`.
     public init(_ spec: LinuxCapabilities, lastCapability: Int32, path: String = "process.capabilities") throws {
         self.lastCapability = lastCapability
         bounding = try parse(spec.bounding, "\(path).bounding")
@@ -46,8 +46,12 @@ public struct Capabilities: Equatable, Sendable {
     private mutating func parse(_ names: [String]?, _ path: String) throws -> CapabilitySet {
         var set = CapabilitySet.empty
         for (index, name) in (names ?? []).enumerated() {
+            // config.md: a capability the runtime cannot map MUST be logged as a warning and
+            // SHOULD NOT fail the container; runc ignores it with a warning too.
             guard let number = CapabilityName.number(of: name) else {
-                throw SecurityConfigError("\(path)[\(index)]", "unknown capability \(quoted(name))")
+                let entry = "\(name) (\(path)[\(index)])"
+                if !unavailable.contains(entry) { unavailable.append(entry) }
+                continue
             }
             if number > lastCapability {
                 let canonical = name.uppercased()

@@ -2,7 +2,7 @@
 import Runtime
 
 enum Version {
-    static let number = "0.1.0"
+    static let number = BuildInfo.version
     static var text: String {
         "swiftlet version \(number)\ncommit: \(BuildInfo.commit)\nspec: \(SpecVersionInfo.current)\nlibseccomp: \(SpecVersionInfo.libseccomp)"
     }
