@@ -132,12 +132,16 @@ public struct ContainerCreator {
         }
         timer.lap("spawn init")
 
+        // Init gets the compiled program, not the (large) profile it came from.
+        var initSpec = spec
+        initSpec.linux?.seccomp = nil
         let bootstrap = InitBootstrap(
-            containerID: id, bundle: bundle, spec: spec, noPivot: options.noPivot,
+            containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
-            listenFDs: listenFDs, seccompBPF: seccomp?.bpf, seccompFlags: seccomp?.flags,
+            listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
             seccompNotify: seccomp?.usesNotify, debug: options.debug, logJSON: options.logJSON)
         try parentEnd.send(.bootstrap(Array(try encodeJSON(bootstrap).utf8)))
+        if let seccomp, !seccomp.isEmpty { try parentEnd.send(.seccompProgram(seccomp.bpf)) }
 
         var consoleMaster: Int32?
         let prefix = "unable to start container process"

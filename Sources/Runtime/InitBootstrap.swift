@@ -13,7 +13,8 @@ public struct InitBootstrap: Codable {
     public var preservedFDs: Int
     /// `LISTEN_FDS=N` (socket activation) is added to the process env when set.
     public var listenFDs: Int?
-    public var seccompBPF: [UInt8]?
+    /// Set when a seccompProgram message follows the bootstrap.
+    public var hasSeccomp: Bool
     public var seccompFlags: UInt32?
     public var seccompNotify: Bool?
     public var debug: Bool

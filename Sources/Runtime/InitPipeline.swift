@@ -35,6 +35,7 @@ final class InitContext {
     var executable = ""
     var environment: [String] = []
     var rootfs: RootfsSetup?
+    var seccompBPF: [UInt8]?
     /// The container init's pid as the host sees it (for hook state).
     var hostPid: Int?
 
@@ -83,11 +84,11 @@ enum InitPipeline {
         InitStage("lookup executable", InitStages.lookupExecutable),
         InitStage("lsm labels", InitStages.applyLSMLabels),
         InitStage("no new privileges", when: { $0.process.noNewPrivileges == true }, InitStages.setNoNewPrivileges),
-        InitStage("seccomp (before user switch)", when: { $0.bootstrap.seccompBPF != nil && $0.process.noNewPrivileges != true },
+        InitStage("seccomp (before user switch)", when: { $0.seccompBPF != nil && $0.process.noNewPrivileges != true },
                   InitStages.loadSeccomp),
         InitStage("user and capabilities", InitStages.switchUserAndCapabilities),
         InitStage("cwd and umask", InitStages.enterCwd),
-        InitStage("seccomp", when: { $0.bootstrap.seccompBPF != nil && $0.process.noNewPrivileges == true },
+        InitStage("seccomp", when: { $0.seccompBPF != nil && $0.process.noNewPrivileges == true },
                   InitStages.loadSeccomp),
         InitStage("ready", InitStages.reportReady),
         InitStage("start barrier", InitStages.waitForStart),

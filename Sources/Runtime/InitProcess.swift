@@ -28,6 +28,10 @@ public enum InitProcess {
             Logger.shared.format = bootstrap.logJSON ? .json : .text
             Logger.shared.minimum = bootstrap.debug ? .debug : .info
             context = InitContext(bootstrap: bootstrap, sync: sync, fifoFD: fifoFD)
+            if bootstrap.hasSeccomp {
+                let (program, _) = try sync.expect([.seccompProgram], while: "bootstrap")
+                if case .seccompProgram(let bpf) = program { context.seccompBPF = bpf }
+            }
         } catch {
             fail(sync, "bootstrap: \(error)")
         }

@@ -157,7 +157,7 @@ enum InitStages {
     }
 
     static func loadSeccomp(_ c: InitContext) throws {
-        guard let bpf = c.bootstrap.seccompBPF else { return }
+        guard let bpf = c.seccompBPF else { return }
         let program = SeccompProgram(bpf: bpf, flags: c.bootstrap.seccompFlags ?? 0, usesNotify: c.bootstrap.seccompNotify ?? false)
         if let listener = try SeccompLoader.load(program) {
             try c.request(.seccompListener, fd: listener, stage: "seccomp")

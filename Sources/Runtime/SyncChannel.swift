@@ -11,6 +11,9 @@ import Linux
 public enum SyncMessage: Equatable {
     /// parent → init: everything init needs, as JSON (InitBootstrap).
     case bootstrap([UInt8])
+    /// parent → init, right after bootstrap when the config has seccomp: the BPF program,
+    /// raw (as JSON numbers it would cost init a slow decode).
+    case seccompProgram([UInt8])
     /// parent → init: the step init waited for is done (cgroup joined, ids mapped, hooks run).
     case proceed
     /// stage 1 → parent: the pid (host view) of the container's init.
@@ -34,7 +37,7 @@ public enum SyncMessage: Equatable {
 
     public enum Kind: UInt8 {
         case bootstrap = 1, proceed, childPid, needIDMaps, runRuntimeHooks, consoleMaster,
-             seccompListener, ready, failure, needCgroup
+             seccompListener, ready, failure, needCgroup, seccompProgram
     }
 
     public var kind: Kind {
@@ -44,6 +47,7 @@ public enum SyncMessage: Equatable {
         case .childPid: .childPid
         case .needIDMaps: .needIDMaps
         case .needCgroup: .needCgroup
+        case .seccompProgram: .seccompProgram
         case .runRuntimeHooks: .runRuntimeHooks
         case .consoleMaster: .consoleMaster
         case .seccompListener: .seccompListener
@@ -55,6 +59,7 @@ public enum SyncMessage: Equatable {
     var payload: [UInt8] {
         switch self {
         case .bootstrap(let bytes): return bytes
+        case .seccompProgram(let bytes): return bytes
         case .childPid(let pid): return Array(String(pid).utf8)
         case .failure(let text): return Array(text.utf8)
         default: return []
@@ -72,6 +77,7 @@ public enum SyncMessage: Equatable {
             self = .childPid(pid)
         case .needIDMaps: self = .needIDMaps
         case .needCgroup: self = .needCgroup
+        case .seccompProgram: self = .seccompProgram(payload)
         case .runRuntimeHooks: self = .runRuntimeHooks
         case .consoleMaster: self = .consoleMaster
         case .seccompListener: self = .seccompListener
