@@ -153,13 +153,13 @@ public struct ContainerCreator {
                 throw RuntimeError("init stage 1 exited with \(status)")
             }
             timer.lap("namespaces")
-            // With a new user namespace, init's first request is its id maps; answer it before
-            // the cgroup move, which keeps us busy for a grace period while init goes on.
+            // Init waits for this go-ahead before it says anything, so its messages never race
+            // stage 1's childPid on the shared pipe; its id maps are written by then. The
+            // cgroup move comes after: it keeps us busy for a grace period while init goes on.
             if spec.linux?.namespaces?.contains(where: { $0.type == "user" && ($0.path ?? "").isEmpty }) == true {
-                _ = try parentEnd.expect([.needIDMaps], while: "user namespace")
                 try IDMapWriter.write(pid: containerPid, linux: spec.linux)
-                try parentEnd.send(.proceed)
             }
+            try parentEnd.send(.proceed)
             try cgroup.addProcess(pid: containerPid)
             timer.lap("join cgroup")
             loop: while true {

@@ -64,7 +64,7 @@ enum InitPipeline {
 
     /// Stage 2 is the container's init, pid 1 of its pid namespace.
     static let stage2: [InitStage] = [
-        InitStage("user namespace", when: { $0.newUserNamespace }, InitStages.waitForIDMaps),
+        InitStage("registration", InitStages.waitForParent),
         // A cgroup mount in a new cgroup namespace must see that namespace; otherwise joining
         // waits until the rootfs is done, overlapping the parent's slow cgroup migration.
         InitStage("join cgroup", when: { $0.needsCgroupBeforeMounts }, InitStages.joinCgroup),

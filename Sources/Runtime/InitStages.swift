@@ -44,11 +44,15 @@ enum InitStages {
         }
     }
 
-    static func waitForIDMaps(_ c: InitContext) throws {
-        try c.request(.needIDMaps, stage: "user namespace")
-        // Root of the new namespace, with its full capability set.
-        try Credentials.setGID(0)
-        try Credentials.setUID(0)
+    /// The parent's go-ahead: it has our pid (and wrote our id maps when we have a new user
+    /// namespace). Until then we must not write to the shared sync pipe.
+    static func waitForParent(_ c: InitContext) throws {
+        _ = try c.sync.expect([.proceed], while: "registration")
+        if c.newUserNamespace {
+            // Root of the new namespace, with its full capability set.
+            try Credentials.setGID(0)
+            try Credentials.setUID(0)
+        }
     }
 
     /// Waits for the parent to have moved us into the container's cgroup, then makes that

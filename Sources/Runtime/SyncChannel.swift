@@ -18,8 +18,6 @@ public enum SyncMessage: Equatable {
     case proceed
     /// stage 1 → parent: the pid (host view) of the container's init.
     case childPid(Int32)
-    /// init → parent: write uid_map/gid_map of the new user namespace now.
-    case needIDMaps
     /// init → parent: wait until I am in the container's cgroup (the parent moves init
     /// there while init sets up its rootfs, since the first cgroup migration costs a whole RCU
     /// grace period).
@@ -36,7 +34,7 @@ public enum SyncMessage: Equatable {
     case failure(String)
 
     public enum Kind: UInt8 {
-        case bootstrap = 1, proceed, childPid, needIDMaps, runRuntimeHooks, consoleMaster,
+        case bootstrap = 1, proceed, childPid, runRuntimeHooks, consoleMaster,
              seccompListener, ready, failure, needCgroup, seccompProgram
     }
 
@@ -45,7 +43,6 @@ public enum SyncMessage: Equatable {
         case .bootstrap: .bootstrap
         case .proceed: .proceed
         case .childPid: .childPid
-        case .needIDMaps: .needIDMaps
         case .needCgroup: .needCgroup
         case .seccompProgram: .seccompProgram
         case .runRuntimeHooks: .runRuntimeHooks
@@ -75,7 +72,6 @@ public enum SyncMessage: Equatable {
                 throw RuntimeError("sync: bad pid in childPid message")
             }
             self = .childPid(pid)
-        case .needIDMaps: self = .needIDMaps
         case .needCgroup: self = .needCgroup
         case .seccompProgram: self = .seccompProgram(payload)
         case .runRuntimeHooks: self = .runRuntimeHooks
