@@ -103,105 +103,43 @@ public struct ContainerCreator {
         let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
         defer { close(fifoFD) }
 
-        let (parentEnd, childEnd) = try SyncChannel.pair()
-        defer { parentEnd.close() }
-        let exe = try SealedBinary.make(scratchDirectory: options.root + "/.seal")
-        defer { close(exe) }
-        timer.lap("seal binary")
-
         let listenFDs = ProcessInfo.getenv("LISTEN_FDS").flatMap(Int.init)
         let preserved = options.preserveFDs + (listenFDs ?? 0)
-        var fds: [Int32] = (0..<preserved).map { Int32(3 + $0) }
-        fds.append(childEnd.fd)
-        fds.append(Logger.shared.fd)
-        fds.append(fifoFD)
-        let base = 3 + preserved
-        let env = ["\(InitEnv.sync)=\(base)", "\(InitEnv.log)=\(base + 1)", "\(InitEnv.fifo)=\(base + 2)"]
-        let argv = CStringArray(["swiftlet", "init"])
-        let envp = CStringArray(env)
-        let stage1 = fds.withUnsafeBufferPointer { buf in
-            argv.withPointer { a in envp.withPointer { e in sl_spawn_fd(exe, a, e, buf.baseAddress, Int32(buf.count)) } }
-        }
-        childEnd.close()
-        if stage1 < 0 { throw SyscallError("fork", path: "init") }
-        var containerPid: Int32 = -1
-        undo.push {
-            if containerPid > 0 { kill(containerPid, SIGKILL); _ = try? ProcessInfo.wait(pid: containerPid) }
-            kill(stage1, SIGKILL)
-            _ = try? ProcessInfo.wait(pid: stage1)
-        }
+        let session = try InitSession(root: options.root, preserved: preserved, fifoFD: fifoFD)
+        undo.push { session.kill() }
         timer.lap("spawn init")
 
         // Init gets the compiled program, not the (large) profile it came from.
         var initSpec = spec
         initSpec.linux?.seccomp = nil
         let bootstrap = InitBootstrap(
-            containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
+            mode: .create, containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
             listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
             seccompNotify: seccomp?.usesNotify, debug: options.debug, logJSON: options.logJSON)
-        try parentEnd.send(.bootstrap(Array(try encodeJSON(bootstrap).utf8)))
-        if let seccomp, !seccomp.isEmpty { try parentEnd.send(.seccompProgram(seccomp.bpf)) }
-
-        var consoleMaster: Int32?
+        let creatingState = { (pid: Int32) in
+            State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(pid), bundle: bundle,
+                  annotations: spec.annotations)
+        }
+        var handlers = InitSession.Handlers()
+        handlers.idMaps = spec.linux
+        handlers.cgroup = cgroup
+        handlers.consoleSocket = options.consoleSocket
+        handlers.seccomp = spec.linux?.seccomp
+        handlers.seccompState = creatingState
+        handlers.runtimeHooks = { pid in
+            try HookRunner.run(spec.hooks?.prestart, kind: .prestart, state: creatingState(pid))
+            try HookRunner.run(spec.hooks?.createRuntime, kind: .createRuntime, state: creatingState(pid))
+        }
         let prefix = "unable to start container process"
         do {
-            let (message, _) = try parentEnd.expect([.childPid], while: "namespaces")
-            guard case .childPid(let pid) = message else { throw RuntimeError("sync: no child pid") }
-            containerPid = pid
-            if let (_, status) = try ProcessInfo.wait(pid: stage1), status != .exited(0) {
-                throw RuntimeError("init stage 1 exited with \(status)")
-            }
-            timer.lap("namespaces")
-            // Init waits for this go-ahead before it says anything, so its messages never race
-            // stage 1's childPid on the shared pipe; its id maps are written by then. The
-            // cgroup move comes after: it keeps us busy for a grace period while init goes on.
-            if spec.linux?.namespaces?.contains(where: { $0.type == "user" && ($0.path ?? "").isEmpty }) == true {
-                try IDMapWriter.write(pid: containerPid, linux: spec.linux)
-            }
-            try parentEnd.send(.proceed)
-            try cgroup.addProcess(pid: containerPid)
-            timer.lap("join cgroup")
-            loop: while true {
-                let (message, fd) = try parentEnd.expect(
-                    [.needCgroup, .runRuntimeHooks, .consoleMaster, .seccompListener, .ready], while: "init")
-                switch message {
-                case .needCgroup:
-                    try parentEnd.send(.proceed)
-                case .runRuntimeHooks:
-                    let state = State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(containerPid),
-                                      bundle: bundle, annotations: spec.annotations)
-                    try HookRunner.run(spec.hooks?.prestart, kind: .prestart, state: state)
-                    try HookRunner.run(spec.hooks?.createRuntime, kind: .createRuntime, state: state)
-                    timer.lap("prestart and createRuntime hooks")
-                    try parentEnd.send(.proceed)
-                case .consoleMaster:
-                    guard fd >= 0 else { throw RuntimeError("console: init sent no pty master") }
-                    if let socket = options.consoleSocket {
-                        defer { close(fd) }
-                        try ConsoleSocket.send(master: fd, to: socket)
-                    } else {
-                        consoleMaster = fd
-                        undo.push { close(fd) }
-                    }
-                    try parentEnd.send(.proceed)
-                case .seccompListener:
-                    guard fd >= 0 else { throw RuntimeError("seccomp: init sent no listener fd") }
-                    defer { close(fd) }
-                    let state = State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(containerPid),
-                                      bundle: bundle, annotations: spec.annotations)
-                    try SeccompAgent.send(listener: fd, state: state, pid: containerPid, seccomp: spec.linux?.seccomp)
-                    try parentEnd.send(.proceed)
-                case .ready:
-                    break loop
-                default:
-                    throw RuntimeError("sync: unexpected \(message.kind)")
-                }
-            }
-            timer.lap("init stages")
+            try session.sendBootstrap(bootstrap, seccomp: seccomp)
+            try session.converse(handlers, timer: &timer)
         } catch {
             throw RuntimeError("\(prefix): \(error)")
         }
+        let containerPid = session.containerPid
+        let consoleMaster = session.consoleMaster
 
         guard let startTime = ProcessInfo.startTime(of: containerPid) else {
             throw RuntimeError("\(prefix): container init exited during setup")

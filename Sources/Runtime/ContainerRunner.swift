@@ -44,15 +44,15 @@ public struct Runner {
             terminal?.enterRawMode()
         }
         defer { terminal?.restore() }
-        let status = try supervise(container, signals: signals, terminal: &terminal)
+        let status = try Runner.supervise(pid: container.record.initPid, signals: signals, terminal: &terminal)
         terminal?.drain()
         if !keep { try? container.delete(force: true) }
         return status.shellCode
     }
 
-    /// Waits for init's exit while forwarding signals (all but SIGCHLD, SIGWINCH and SIGURG).
-    private func supervise(_ container: Container, signals: Int32, terminal: inout TerminalCopier?) throws -> ExitStatus {
-        let pid = container.record.initPid
+    /// Waits for `pid` (our child) to exit while forwarding signals to it (all but SIGCHLD,
+    /// SIGWINCH and SIGURG) and copying a terminal's I/O.
+    static func supervise(pid: Int32, signals: Int32, terminal: inout TerminalCopier?) throws -> ExitStatus {
         while true {
             var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
             if let t = terminal { fds += t.pollFDs }

@@ -1,7 +1,15 @@
 // What the parent hands the init process over the sync pipe before any stage runs.
 import OCISpec
 
+public enum InitMode: String, Codable {
+    /// A new container: namespaces, rootfs, the start barrier.
+    case create
+    /// A process joining a running container's namespaces and cgroup.
+    case exec
+}
+
 public struct InitBootstrap: Codable {
+    public var mode: InitMode
     public var containerID: String
     public var bundle: String
     public var spec: Spec

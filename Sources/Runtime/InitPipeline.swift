@@ -95,6 +95,27 @@ enum InitPipeline {
         InitStage("startContainer hooks", InitStages.startContainerHooks),
     ]
 
+    /// Stage 2 of `exec`: the namespaces (joined by stage 1) already hold the container; only
+    /// the process's own attributes are set up, and it execs as soon as it is ready.
+    static let execStage2: [InitStage] = [
+        InitStage("registration", InitStages.waitForParent),
+        InitStage("join cgroup", InitStages.joinCgroup),
+        InitStage("console", when: { $0.process.terminal == true }, InitStages.setupConsole),
+        InitStage("rlimits", InitStages.applyRlimits),
+        InitStage("oom score", when: { $0.process.oomScoreAdj != nil }, InitStages.applyOOMScore),
+        InitStage("environment", InitStages.prepareEnvironment),
+        InitStage("lookup executable", InitStages.lookupExecutable),
+        InitStage("lsm labels", InitStages.applyLSMLabels),
+        InitStage("no new privileges", when: { $0.process.noNewPrivileges == true }, InitStages.setNoNewPrivileges),
+        InitStage("seccomp (before user switch)", when: { $0.seccompBPF != nil && $0.process.noNewPrivileges != true },
+                  InitStages.loadSeccomp),
+        InitStage("user and capabilities", InitStages.switchUserAndCapabilities),
+        InitStage("cwd and umask", InitStages.enterCwd),
+        InitStage("seccomp", when: { $0.seccompBPF != nil && $0.process.noNewPrivileges == true },
+                  InitStages.loadSeccomp),
+        InitStage("ready", InitStages.reportReady),
+    ]
+
     static func run(_ stages: [InitStage], _ context: InitContext) throws {
         let log = Logger.shared
         for stage in stages where stage.applies(context) {

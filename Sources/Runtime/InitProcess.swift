@@ -12,12 +12,13 @@ public enum InitProcess {
     static let closeRangeCloexec: UInt32 = 4          // CLOSE_RANGE_CLOEXEC
 
     public static func main() -> Never {
-        guard let syncFD = fdFromEnv(InitEnv.sync), let fifoFD = fdFromEnv(InitEnv.fifo) else {
+        guard let syncFD = fdFromEnv(InitEnv.sync) else {
             let message = "swiftlet init is started by swiftlet create, not by hand\n"
             _ = message.withCString { write(2, $0, strlen($0)) }
             exit(2)
         }
         if let logFD = fdFromEnv(InitEnv.log) { Logger.shared.use(fd: logFD) }
+        let fifoFD = fdFromEnv(InitEnv.fifo) ?? -1
         let sync = SyncChannel(fd: syncFD)
 
         let context: InitContext
@@ -54,7 +55,7 @@ public enum InitProcess {
         context.hostPid = readHostPid()
         var ready = false
         do {
-            for stage in InitPipeline.stage2 {
+            for stage in context.bootstrap.mode == .exec ? InitPipeline.execStage2 : InitPipeline.stage2 {
                 if stage.name == "start barrier" { ready = true }
                 try InitPipeline.run([stage], context)
             }

@@ -113,7 +113,7 @@ enum InitStages {
         }
         close(console.master)
         try console.makeControllingTerminal()
-        if c.hasNewMountNamespace { try console.bindToDevConsole() }
+        if c.bootstrap.mode == .create && c.hasNewMountNamespace { try console.bindToDevConsole() }
         close(console.slave)
     }
 

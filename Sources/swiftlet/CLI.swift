@@ -94,6 +94,7 @@ enum Help {
        state     output the state of a container
        kill      send a signal to the container's init process
        delete    delete any resources held by the container
+       exec      execute a new process inside the container
        list      list containers started by swiftlet with the given root
        spec      create a new specification file
        features  show the enabled features

@@ -9,7 +9,7 @@ import Runtime
 enum Commands {
     static let table: [String: Command] = [
         "create": create, "start": start, "state": state, "kill": kill, "delete": delete,
-        "run": run, "list": list, "spec": spec, "features": features,
+        "run": run, "list": list, "spec": spec, "features": features, "exec": exec,
     ]
 
     static let createFlags: [FlagSpec] = [
@@ -136,5 +136,47 @@ enum Commands {
         let mask = umask(0)
         umask(mask)
         return mask
+    }
+}
+
+extension Commands {
+    static let exec = Command(
+        flags: [
+            FlagSpec("process", "p", value: true), FlagSpec("tty", "t"), FlagSpec("console-socket", value: true),
+            FlagSpec("detach", "d"), FlagSpec("pid-file", value: true), FlagSpec("cwd", value: true),
+            FlagSpec("env", "e", value: true, repeatable: true), FlagSpec("user", "u", value: true),
+            FlagSpec("additional-gids", "g", value: true, repeatable: true),
+            FlagSpec("cap", "c", value: true, repeatable: true), FlagSpec("no-new-privs"),
+            FlagSpec("apparmor", value: true), FlagSpec("process-label", value: true),
+            FlagSpec("preserve-fds", value: true), FlagSpec("ignore-paused"), FlagSpec("cgroup", value: true),
+            FlagSpec("pidfd-socket", value: true),
+        ],
+        usage: "swiftlet exec [options] <container-id> <command> [args...] | --process FILE <container-id>"
+    ) { args, global in
+        let id = try requireID(args, "exec")
+        var options = ExecOptions(id: id, root: global.root)
+        options.processFile = args.value("process")
+        options.args = Array(args.positional.dropFirst())
+        options.tty = args.has("tty")
+        options.consoleSocket = args.value("console-socket").map { FileSystem.absolute($0) }
+        options.detach = args.has("detach")
+        options.pidFile = args.value("pid-file")
+        options.cwd = args.value("cwd")
+        options.env = args.all("env")
+        options.user = args.value("user")
+        options.additionalGids = args.all("additional-gids")
+        options.capabilities = args.all("cap")
+        options.noNewPrivileges = args.has("no-new-privs")
+        options.apparmor = args.value("apparmor")
+        options.processLabel = args.value("process-label")
+        if let text = args.value("preserve-fds") {
+            guard let n = Int(text), n >= 0 else { throw UsageError("invalid value \"\(text)\" for flag -preserve-fds") }
+            options.preserveFDs = n
+        }
+        options.ignorePaused = args.has("ignore-paused")
+        options.cgroupSubpath = args.value("cgroup")
+        options.debug = global.debug
+        options.logJSON = global.logJSON
+        return try ContainerExec(options: options).run()
     }
 }
