@@ -128,6 +128,15 @@ public struct ContainerCreator {
         handlers.seccomp = spec.linux?.seccomp
         handlers.seccompState = creatingState
         handlers.runtimeHooks = { pid in
+            // runtime.md: once prestart hooks have run, a failure still ends in delete, which
+            // runs the poststop hooks.
+            undo.push {
+                let stopped = State(ociVersion: spec.ociVersion, id: id, status: .stopped, pid: nil,
+                                    bundle: bundle, annotations: spec.annotations)
+                do { try HookRunner.run(spec.hooks?.poststop, kind: .poststop, state: stopped) } catch {
+                    Logger.shared.warning("\(error)")
+                }
+            }
             try HookRunner.run(spec.hooks?.prestart, kind: .prestart, state: creatingState(pid))
             try HookRunner.run(spec.hooks?.createRuntime, kind: .createRuntime, state: creatingState(pid))
         }
