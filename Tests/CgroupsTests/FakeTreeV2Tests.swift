@@ -131,14 +131,18 @@ final class FakeTreeV2Tests: XCTestCase {
         XCTAssertFalse(tree.exists("c1/memory.nosuch"), "unified never creates files")
     }
 
-    func testFakeTreeV2RestrictiveDeviceRulesAreAnErrorNotASilentAllow() throws {
+    func testFakeTreeV2DeviceRulesOnANonCgroupDirectoryFailLoudly() throws {
+        // A BPF program can only attach to a real cgroup2 directory; the fake tree is not one.
+        // Even allow-all is attached (it must replace an older, stricter program).
         let dir = try v2Cgroup("", [])
-        var resources = LinuxResources()
-        resources.devices = [LinuxDeviceCgroup(allow: true, type: "a", access: "rwm")]
-        XCTAssertNoThrow(try V2CgroupManager(directory: dir).apply(resources), "allow-all needs no program")
-        resources.devices = DefaultDeviceRules.containerRules(resources: nil, linuxDevices: nil)
-        XCTAssertThrowsError(try V2CgroupManager(directory: dir).apply(resources)) { error in
-            XCTAssertEqual((error as? CgroupError)?.field, "linux.resources.devices")
+        for rules in [[LinuxDeviceCgroup(allow: true, type: "a", access: "rwm")],
+                      DefaultDeviceRules.containerRules(resources: nil, linuxDevices: nil)] {
+            var resources = LinuxResources()
+            resources.devices = rules
+            XCTAssertThrowsError(try V2CgroupManager(directory: dir).apply(resources)) { error in
+                XCTAssertEqual((error as? CgroupError)?.field, "linux.resources.devices")
+                XCTAssertTrue("\(error)".contains("BPF_PROG_QUERY"), "\(error)")
+            }
         }
     }
 

@@ -1,4 +1,5 @@
 import XCTest
+import OCISpec
 @testable import Cgroups
 
 /// Pure v1 → v2 value conversions (no files).
@@ -108,5 +109,24 @@ final class ResourceConversionTests: XCTestCase {
         ])
         XCTAssertEqual(CgroupTree.keyValues("usage_usec 10\nnr_periods 2\nbad\n")["usage_usec"], 10)
         XCTAssertEqual(CgroupTree.parseUInt("max\n"), UInt64.max)
+    }
+}
+
+final class IgnoredResourcesTests: XCTestCase {
+    func testKernelMemoryIsIgnoredEverywhereAndV1OnlyKnobsOnV2() {
+        var resources = LinuxResources()
+        resources.memory = LinuxMemory()
+        resources.memory?.kernel = 1
+        resources.memory?.swappiness = 10
+        resources.cpu = LinuxCPU()
+        resources.cpu?.realtimeRuntime = 5
+        resources.network = LinuxNetwork()
+        resources.network?.classID = 7
+        XCTAssertEqual(IgnoredResources.fields(resources, unified: false), ["linux.resources.memory.kernel"])
+        XCTAssertEqual(IgnoredResources.fields(resources, unified: true),
+                       ["linux.resources.memory.kernel", "linux.resources.memory.swappiness",
+                        "linux.resources.cpu.realtimeRuntime", "linux.resources.network.classID"])
+        resources.memory?.swappiness = UInt64.max
+        XCTAssertFalse(IgnoredResources.fields(resources, unified: true).contains("linux.resources.memory.swappiness"))
     }
 }
