@@ -87,7 +87,11 @@ public struct ContainerCreator {
         let cgroup = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
         try cgroup.create()
         undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() }
-        if let resources = DeviceCgroupDefaults.resources(for: spec.linux) { try cgroup.apply(resources) }
+        // Always a device cgroup, as runc: deny all, the config's rules, then the defaults every
+        // container needs (null, zero, tty, ptmx, pts, ...).
+        var resources = spec.linux?.resources ?? LinuxResources()
+        resources.devices = DefaultDeviceRules.containerRules(resources: spec.linux?.resources, linuxDevices: spec.linux?.devices)
+        try cgroup.apply(resources)
         timer.lap("cgroup")
 
         let fifoPath = store.fifoPath(for: id)
