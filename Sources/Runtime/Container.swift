@@ -70,7 +70,12 @@ public struct Container {
             let n = read(fd, &byte, 1)
             if n == 1 { break }
             if n < 0 && errno != EAGAIN && errno != EINTR { throw SyscallError("read", path: path) }
-            if !isInitAlive { throw RuntimeError("cannot start a container that has stopped") }
+            if !isInitAlive {
+                // A fast process may have written, exec'd and exited between our read and
+                // this check: its byte is still in the fifo.
+                if read(fd, &byte, 1) == 1 { break }
+                throw RuntimeError("cannot start a container that has stopped")
+            }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             _ = poll(&pfd, 1, 50)
         }
