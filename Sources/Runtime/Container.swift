@@ -52,10 +52,17 @@ public struct Container {
         record.started = true
         try store.save(record)
         do {
-            try HookRunner.run(record.poststart, kind: .poststart, state: ociState())
+            // The process was started; a quick one may be gone already, the hooks still get
+            // the running state with its pid.
+            let state = State(ociVersion: record.ociVersion, id: id, status: .running, pid: Int(record.initPid),
+                              bundle: record.bundle, annotations: record.annotations)
+            try HookRunner.run(record.poststart, kind: .poststart, state: state)
         } catch {
-            // runtime.md: a failing poststart hook is a warning; the container goes on.
-            Logger.shared.warning("\(error)")
+            // runtime.md (1.2+): a failing poststart hook is an error and stops the container.
+            try? signalInit(SIGKILL)
+            if let cgroup = cgroup() { try? cgroup.killAll(signal: SIGKILL) }
+            waitForInitExit()
+            throw error
         }
     }
 
@@ -80,6 +87,24 @@ public struct Container {
             _ = poll(&pfd, 1, 50)
         }
         unlink(path)
+        // Init keeps its end open until exec closes it; anything more than the first byte is
+        // the error that stopped it (a startContainer hook, exec itself).
+        let failure = readUntilClosed(fd)
+        if !failure.isEmpty { throw RuntimeError(String(decoding: failure, as: UTF8.self)) }
+    }
+
+    private func readUntilClosed(_ fd: Int32) -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 { out += buffer[0..<n]; continue }
+            if n == 0 { return out }
+            if errno == EINTR { continue }
+            if errno != EAGAIN { return out }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            _ = poll(&pfd, 1, 100)
+        }
     }
 
     // MARK: kill
@@ -136,10 +161,9 @@ public struct Container {
             if status != .stopped || force { try? cgroup.killAll(signal: SIGKILL) }
             try cgroup.destroy()
         }
-        do {
-            try HookRunner.run(record.poststop, kind: .poststop, state: state)
-        } catch {
-            Logger.shared.warning("\(error)")
+        // runtime.md: a failing poststop hook is a warning; the others still run.
+        for warning in HookRunner.runAll(record.poststop, kind: .poststop, state: state) {
+            Logger.shared.warning(warning)
         }
         try store.remove(id: id)
     }

@@ -57,6 +57,15 @@ public struct ContainerCreator {
             throw RuntimeError("cannot use console socket if runc will not detach or allocate tty")
         }
 
+        if spec.linux?.intelRdt != nil {
+            // config-linux.md: without a mounted resctrl the runtime MUST error; with one we
+            // still cannot honour it, so say that instead of ignoring it.
+            let mounts = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
+            if !mounts.split(separator: "\n").contains(where: { $0.contains(" - resctrl ") }) {
+                throw RuntimeError("linux.intelRdt: no resctrl filesystem is mounted")
+            }
+            throw RuntimeError("linux.intelRdt: Intel RDT is not supported by swiftlet yet")
+        }
         let undo = UndoStack()
         let started = monotonicNow()
         do {
@@ -137,8 +146,8 @@ public struct ContainerCreator {
             undo.push {
                 let stopped = State(ociVersion: spec.ociVersion, id: id, status: .stopped, pid: nil,
                                     bundle: bundle, annotations: spec.annotations)
-                do { try HookRunner.run(spec.hooks?.poststop, kind: .poststop, state: stopped) } catch {
-                    Logger.shared.warning("\(error)")
+                for warning in HookRunner.runAll(spec.hooks?.poststop, kind: .poststop, state: stopped) {
+                    Logger.shared.warning(warning)
                 }
             }
             try HookRunner.run(spec.hooks?.prestart, kind: .prestart, state: creatingState(pid))

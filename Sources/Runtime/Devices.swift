@@ -113,6 +113,13 @@ struct DeviceSetup {
         do {
             try sys.mknodat(dir, name, mode: mode, device: node.device)
         } catch let error as SyscallError where error.errno == EEXIST {
+            // config-linux.md: an existing file that is not the requested device is an error.
+            let fd = try sys.openat(dir, name, flags: OpenFlag.path | OpenFlag.noFollow | OpenFlag.closeOnExec, mode: 0)
+            defer { sys.close(fd) }
+            let st = try sys.fstat(fd)
+            guard st.type == node.typeBits, node.kind == .fifo || st.rdev == node.device else {
+                throw RootfsViolation("\(node.path) already exists and is not the \(node.major):\(node.minor) device asked for")
+            }
             return
         } catch let error as SyscallError where error.errno == EPERM {
             return try bindFromHost(node, dir: dir, name: name)

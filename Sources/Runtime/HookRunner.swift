@@ -25,6 +25,18 @@ public enum HookRunner {
         }
     }
 
+    /// Runs every hook even when some fail; returns the failures (poststop: warnings only).
+    public static func runAll(_ hooks: [Hook]?, kind: HookKind, state: State) -> [String] {
+        guard let hooks, !hooks.isEmpty, let stateJSON = try? Array(encodeJSON(state).utf8) else { return [] }
+        var failures: [String] = []
+        for (index, hook) in hooks.enumerated() {
+            do { try runOne(hook, stdin: stateJSON) } catch {
+                failures.append("error running \(kind.rawValue) hook #\(index) (\(hook.path)): \(error)")
+            }
+        }
+        return failures
+    }
+
     static func runOne(_ hook: Hook, stdin input: [UInt8]) throws {
         var stdinPipe: [Int32] = [-1, -1]
         var outputPipe: [Int32] = [-1, -1]

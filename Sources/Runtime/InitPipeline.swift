@@ -36,8 +36,9 @@ final class InitContext {
     var environment: [String] = []
     var rootfs: RootfsSetup?
     var seccompBPF: [UInt8]?
-    /// The container init's pid as the host sees it (for hook state).
-    var hostPid: Int?
+    /// The exec fifo's write end once `start` has opened it: failures after the barrier are
+    /// written there for `start` to report.
+    var fifoWriteFD: Int32 = -1
 
     init(bootstrap: InitBootstrap, sync: SyncChannel, fifoFD: Int32) {
         self.bootstrap = bootstrap

@@ -51,8 +51,7 @@ public enum InitProcess {
             exit(0)
         }
 
-        // Stage 2: pid 1 of the container. /proc is still the host's here.
-        context.hostPid = readHostPid()
+        // Stage 2: pid 1 of the container.
         var ready = false
         do {
             for stage in context.bootstrap.mode == .exec ? InitPipeline.execStage2 : InitPipeline.stage2 {
@@ -61,7 +60,7 @@ public enum InitProcess {
             }
         } catch {
             if ready {
-                Logger.shared.error("\(error)")
+                reportAfterStart(context, "\(error)")
                 exit(1)
             }
             fail(sync, "\(error)")
@@ -77,8 +76,15 @@ public enum InitProcess {
         let env = CStringArray(c.environment)
         _ = args.withPointer { a in env.withPointer { e in execve(c.executable, a, e) } }
         let code = errno
-        Logger.shared.error("exec \(c.executable): \(errnoDescription(code))")
+        reportAfterStart(c, "exec \(c.executable): \(errnoDescription(code))")
         exit(code == ENOENT ? 127 : 126)
+    }
+
+    /// After the barrier the parent is gone; `start` (or `exec`'s caller) hears of a failure
+    /// through the exec fifo, and the log gets it too.
+    static func reportAfterStart(_ c: InitContext, _ message: String) {
+        Logger.shared.error(message)
+        if c.fifoWriteFD >= 0 { try? FileSystem.writeAll(fd: c.fifoWriteFD, Array(message.utf8)) }
     }
 
     static func fail(_ sync: SyncChannel, _ message: String) -> Never {
@@ -92,10 +98,4 @@ public enum InitProcess {
         return fd
     }
 
-    static func readHostPid() -> Int? {
-        var buffer = [CChar](repeating: 0, count: 64)
-        let n = readlink("/proc/self", &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        return Int(String(cString: buffer))
-    }
 }

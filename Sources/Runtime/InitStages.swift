@@ -171,8 +171,22 @@ enum InitStages {
 
     static func switchUserAndCapabilities(_ c: InitContext) throws {
         let user = c.process.user
-        let caps = try Capabilities(c.process.capabilities ?? LinuxCapabilities())
+        var caps = try Capabilities(c.process.capabilities ?? LinuxCapabilities())
         if let warning = caps.warning { Logger.shared.warning(warning) }
+        // config.md: a capability that cannot be granted (it is not in our own bounding set,
+        // like CAP_SYS_RESOURCE on some VMs) is a warning, not a failure.
+        let requested = CapabilitySet(bits: caps.bounding.bits | caps.effective.bits | caps.permitted.bits
+                                      | caps.inheritable.bits | caps.ambient.bits)
+        let available = CapabilitySet((0...caps.lastCapability).filter { sl_prctl(23 /* PR_CAPBSET_READ */, UInt($0), 0, 0, 0) == 1 })
+        let missing = CapabilitySet(bits: requested.bits & ~available.bits)
+        if !missing.numbers.isEmpty {
+            Logger.shared.warning("ignoring capabilities this runtime does not hold itself: \(missing)")
+            caps.bounding = CapabilitySet(bits: caps.bounding.bits & available.bits)
+            caps.effective = CapabilitySet(bits: caps.effective.bits & available.bits)
+            caps.permitted = CapabilitySet(bits: caps.permitted.bits & available.bits)
+            caps.inheritable = CapabilitySet(bits: caps.inheritable.bits & available.bits)
+            caps.ambient = CapabilitySet(bits: caps.ambient.bits & available.bits)
+        }
         try caps.prepareForUserSwitch()
         try caps.dropBoundingSet()
         try context("process.user.additionalGids") { try Credentials.setGroups(user.additionalGids ?? []) }
@@ -186,7 +200,8 @@ enum InitStages {
         if chdir(cwd) != 0 {
             throw RuntimeError("chdir to cwd (\"\(cwd)\") set in config.json failed: \(errnoDescription(errno))")
         }
-        umask(mode_t(c.process.user.umask ?? 0o022))
+        // Without one in the config, the caller's umask stays (config.md).
+        if let mask = c.process.user.umask { umask(mode_t(mask)) }
     }
 
     static func reportReady(_ c: InitContext) throws {
@@ -195,12 +210,14 @@ enum InitStages {
     }
 
     static func waitForStart(_ c: InitContext) throws {
-        // Opening the fifo for writing blocks until `start` opens it for reading.
+        // Opening the fifo for writing blocks until `start` opens it for reading. The write
+        // end stays open (close-on-exec) so `start` learns of a failure before exec: it reads
+        // until the exec closes the fifo.
         let path = "/proc/self/fd/\(c.fifoFD)"
         let fd = try check("open exec fifo", path: path) { open(path, O_WRONLY | O_CLOEXEC) }
         _ = write(fd, "0", 1)
-        close(fd)
         close(c.fifoFD)
+        c.fifoWriteFD = fd
     }
 
     static func startContainerHooks(_ c: InitContext) throws {
@@ -210,11 +227,11 @@ enum InitStages {
 }
 
 extension InitContext {
-    /// The state hooks run by init see; the pid is the host's view, read before pivot_root
-    /// (when /proc is still the host's) by the parent and handed over in the bootstrap.
+    /// For hooks init runs, which are in the container's namespaces: config.md wants the pid
+    /// as the container sees it.
     func state(_ status: ContainerStatus) -> State {
         State(ociVersion: spec.ociVersion, id: bootstrap.containerID, status: status,
-              pid: hostPid, bundle: bootstrap.bundle, annotations: spec.annotations)
+              pid: Int(getpid()), bundle: bootstrap.bundle, annotations: spec.annotations)
     }
 }
 

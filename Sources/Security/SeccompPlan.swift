@@ -78,10 +78,10 @@ struct SeccompPlan {
             guard SeccompFlag.kernelSupports(bit) else {
                 throw SecurityConfigError("\(path)[\(index)]", "\(name) is not supported by the running kernel")
             }
-            // The kernel rejects it without a listener; say why instead of "invalid argument".
-            if bit == SeccompFlag.waitKillableRecv && !usesNotify {
-                throw SecurityConfigError("\(path)[\(index)]", "\(name) needs a rule with SCMP_ACT_NOTIFY")
-            }
+            // It only changes how a notify listener waits; the kernel rejects it without one.
+            // Without SCMP_ACT_NOTIFY rules it means nothing, so it is left out rather than
+            // failing a filter that features.json says we support.
+            if bit == SeccompFlag.waitKillableRecv && !usesNotify { continue }
             flags |= bit
         }
     }
