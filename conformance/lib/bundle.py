@@ -1,0 +1,127 @@
+"""Bundles: one busybox rootfs built per run by scripts/mkbundle.sh, copied
+into each test's own bundle directory with a config.json from its template."""
+import copy
+import json
+import os
+import subprocess
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+MKBUNDLE = os.path.join(REPO, "scripts", "mkbundle.sh")
+
+
+class BaseImage:
+    def __init__(self, run_tmp):
+        self.dir = os.path.join(run_tmp, "base")
+        subprocess.run(["sh", MKBUNDLE, self.dir, "sh"], check=True,
+                       stdout=subprocess.DEVNULL)
+        os.mkdir(os.path.join(self.dir, "rootfs", "out"))
+        with open(os.path.join(self.dir, "config.json")) as f:
+            self.template = json.load(f)
+
+
+class Bundle:
+    """A bundle of the test's own. `config` is the dict written to
+    config.json by write() (create() in Ctx calls write() first)."""
+
+    def __init__(self, ctx, path):
+        self.ctx = ctx
+        self.dir = path
+        os.makedirs(path)
+        self.rootfs = os.path.join(path, "rootfs")
+        subprocess.run(["cp", "-a", os.path.join(ctx.base.dir, "rootfs"), self.rootfs], check=True)
+        # results written by the container go to /out, a bind mount of this
+        self.out = os.path.join(path, "out")
+        os.mkdir(self.out)
+        os.chmod(self.out, 0o777)
+        self.stdout = os.path.join(path, "stdout")
+        self.stderr = os.path.join(path, "stderr")
+        self.config = copy.deepcopy(ctx.base.template)
+        self.config["mounts"].append({
+            "destination": "/out", "type": "bind", "source": self.out,
+            "options": ["rbind", "rw"]})
+        self.written = False
+
+    # ----- config helpers -----
+    @property
+    def process(self):
+        return self.config["process"]
+
+    @property
+    def linux(self):
+        return self.config.setdefault("linux", {})
+
+    def set_args(self, *args):
+        self.process["args"] = list(args)
+
+    def script(self, text):
+        self.process["args"] = ["sh", "-c", text]
+
+    def add_mount(self, destination, type_, source, options=None, first=False):
+        m = {"destination": destination, "type": type_, "source": source}
+        if options is not None:
+            m["options"] = list(options)
+        if first:
+            self.config["mounts"].insert(0, m)
+        else:
+            self.config["mounts"].append(m)
+        return m
+
+    def namespaces(self):
+        return self.linux.setdefault("namespaces", [])
+
+    def set_namespace(self, type_, path=None):
+        nss = [n for n in self.namespaces() if n["type"] != type_]
+        n = {"type": type_}
+        if path:
+            n["path"] = path
+        nss.append(n)
+        self.linux["namespaces"] = nss
+
+    def drop_namespace(self, type_):
+        self.linux["namespaces"] = [n for n in self.namespaces() if n["type"] != type_]
+
+    def userns(self, host_uid=100000, size=65536):
+        """Adds a user namespace mapping container 0..size to host_uid..;
+        chowns the rootfs so the mapped root can use it."""
+        self.set_namespace("user")
+        self.linux["uidMappings"] = [{"containerID": 0, "hostID": host_uid, "size": size}]
+        self.linux["gidMappings"] = [{"containerID": 0, "hostID": host_uid, "size": size}]
+        subprocess.run(["chown", "-R", "-h", "%d:%d" % (host_uid, host_uid), self.rootfs, self.out],
+                       check=True)
+        os.chmod(self.dir, 0o755)
+
+    def add_hook(self, phase, path, args=None, env=None, timeout=None):
+        h = {"path": path}
+        if args is not None:
+            h["args"] = list(args)
+        if env is not None:
+            h["env"] = list(env)
+        if timeout is not None:
+            h["timeout"] = timeout
+        self.config.setdefault("hooks", {}).setdefault(phase, []).append(h)
+        return h
+
+    # ----- files -----
+    def write(self):
+        with open(os.path.join(self.dir, "config.json"), "w") as f:
+            json.dump(self.config, f, indent=1)
+        self.written = True
+
+    def write_rootfs_file(self, rel, text, mode=0o644):
+        p = os.path.join(self.rootfs, rel.lstrip("/"))
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        return p
+
+    def out_file(self, name):
+        p = os.path.join(self.out, name)
+        try:
+            with open(p) as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def out_exists(self, name):
+        return os.path.exists(os.path.join(self.out, name))

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""OCI runtime-spec conformance suite.
+
+    python3 conformance/run.py [--runtime PATH] [--only NAME[,NAME...]] [--list]
+    python3 conformance/run.py --coverage
+
+RUNTIME and ONLY in the environment do the same as the flags. The runtime
+under test defaults to <repo>/bin/swiftlet. Output is TAP, closed by one line
+"N passed, N failed, N skipped". Results are saved to
+conformance/results/<runtime name>.json; --coverage writes COVERAGE.md from
+the saved results of swiftlet and runc.
+"""
+import argparse
+import fnmatch
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+from lib import framework, proc  # noqa: E402
+from lib.bundle import BaseImage, REPO  # noqa: E402
+from lib.clauses import BY_ID  # noqa: E402
+from lib import coverage  # noqa: E402
+
+MODULES = ["tests_runtime", "tests_runtime_linux", "tests_config", "tests_config_linux", "tests_features"]
+TEST_TIMEOUT = 90
+
+
+def load_tests():
+    for m in MODULES:
+        __import__(m)
+    for t in framework.TESTS:
+        for c in t.clauses:
+            if c not in BY_ID:
+                raise SystemExit("test %s names unknown clause %s" % (t.name, c))
+    return framework.TESTS
+
+
+def describe(t):
+    c = BY_ID[t.clauses[0]]
+    text = '%s: "%s"' % (c.file, c.quote)
+    if len(text) > 160:
+        text = text[:157] + '..."'
+    if t.desc:
+        text += " -- " + t.desc
+    return "%s - %s" % (t.name, text)
+
+
+def select(tests, only):
+    if not only:
+        return tests
+    pats = [p.strip() for p in only.split(",") if p.strip()]
+    chosen = [t for t in tests if any(fnmatch.fnmatch(t.name, p) or t.name == p for p in pats)]
+    if not chosen:
+        raise SystemExit("no test matches %r (see --list)" % only)
+    return chosen
+
+
+def resolve_runtime(arg):
+    path = arg or os.environ.get("RUNTIME") or os.path.join(REPO, "bin", "swiftlet")
+    if os.sep not in path:
+        found = shutil.which(path)
+        if found:
+            path = found
+    path = os.path.abspath(path)
+    if not os.access(path, os.X_OK):
+        raise SystemExit("runtime %s is not an executable file (set RUNTIME=/path)" % path)
+    return path
+
+
+def runtime_version(path):
+    try:
+        p = subprocess.run([path, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
+        return p.stdout.decode(errors="replace").strip()
+    except Exception as e:
+        return "unknown (%s)" % e
+
+
+class TestTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise TestTimeout("test exceeded %ds" % TEST_TIMEOUT)
+
+
+def run_one(t, runtime, base, run_tmp):
+    ctx = framework.Ctx(runtime, base, t.name, run_tmp)
+    status, msg = "pass", ""
+    t0 = time.monotonic()
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(TEST_TIMEOUT)
+    try:
+        t.func(ctx)
+    except framework.Skip as e:
+        status, msg = "skip", str(e)
+    except framework.Failure as e:
+        status, msg = "fail", str(e)
+    except TestTimeout as e:
+        status, msg = "fail", str(e)
+    except Exception:
+        status, msg = "fail", "harness error: " + traceback.format_exc()
+    finally:
+        signal.alarm(0)
+    errors = ctx.cleanup()
+    if errors and status != "fail":
+        status, msg = "fail", "cleanup left resources: " + "; ".join(errors)
+    return {"name": t.name, "status": status, "message": msg, "clauses": t.clauses,
+            "notes": ctx.notes, "duration": round(time.monotonic() - t0, 3)}
+
+
+def tap_comment(text):
+    return "\n".join("#   " + line for line in str(text).splitlines())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runtime", help="runtime under test (default $RUNTIME or <repo>/bin/swiftlet)")
+    ap.add_argument("--only", help="comma-separated test names or globs (default $ONLY)")
+    ap.add_argument("--list", action="store_true", help="list tests and exit")
+    ap.add_argument("--name", help="name for the results file (default: the runtime's basename)")
+    ap.add_argument("--no-record", action="store_true", help="do not write results/<name>.json")
+    ap.add_argument("--coverage", action="store_true", help="write COVERAGE.md from results/*.json and exit")
+    ap.add_argument("--keep", action="store_true", help="keep the run's temp dir (debugging)")
+    args = ap.parse_args()
+
+    tests = load_tests()
+    if args.coverage:
+        out = coverage.write(tests, HERE)
+        print("wrote " + out)
+        return 0
+    if args.list:
+        for t in tests:
+            print("%-40s %s" % (t.name, " ".join(t.clauses)))
+        return 0
+    if os.geteuid() != 0:
+        raise SystemExit("the conformance suite needs root")
+
+    only = args.only if args.only is not None else os.environ.get("ONLY", "")
+    chosen = select(tests, only)
+    runtime = resolve_runtime(args.runtime)
+    version = runtime_version(runtime)
+    is_runc = version.startswith("runc")
+    name = args.name or os.path.basename(runtime)
+
+    proc.become_subreaper()
+    os.umask(0o022)
+    run_tmp = tempfile.mkdtemp(prefix="oci-conformance.")
+    os.chmod(run_tmp, 0o755)
+    print("TAP version 13")
+    print("# runtime: %s (%s)" % (runtime, version.splitlines()[0] if version else "?"))
+    print("1..%d" % len(chosen))
+    sys.stdout.flush()
+    results = []
+    counts = {"pass": 0, "fail": 0, "skip": 0}
+    try:
+        base = BaseImage(run_tmp)
+        for i, t in enumerate(chosen, 1):
+            r = run_one(t, runtime, base, run_tmp)
+            results.append(r)
+            counts[r["status"]] += 1
+            line = describe(t)
+            if r["status"] == "pass":
+                print("ok %d - %s" % (i, line))
+            elif r["status"] == "skip":
+                print("ok %d - %s # SKIP %s" % (i, line, r["message"].replace("\n", " ")))
+            else:
+                print("not ok %d - %s" % (i, line))
+                print(tap_comment(r["message"]))
+                if is_runc and t.runc_note:
+                    print(tap_comment("known runc deviation: " + t.runc_note))
+            for n in r["notes"]:
+                print(tap_comment("note: " + n))
+            sys.stdout.flush()
+    finally:
+        if not args.keep:
+            proc.unmount_under(run_tmp, [])
+            shutil.rmtree(run_tmp, ignore_errors=True)
+    if not args.no_record and not only:
+        d = os.path.join(HERE, "results")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, name + ".json"), "w") as f:
+            json.dump({"runtime": runtime, "name": name, "version": version,
+                       "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "results": results}, f, indent=1)
+    print("%d passed, %d failed, %d skipped" % (counts["pass"], counts["fail"], counts["skip"]))
+    return 1 if counts["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
