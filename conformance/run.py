@@ -30,7 +30,7 @@ from lib.bundle import BaseImage, REPO  # noqa: E402
 from lib.clauses import BY_ID  # noqa: E402
 from lib import coverage  # noqa: E402
 
-MODULES = ["tests_runtime", "tests_runtime_linux", "tests_config", "tests_hooks", "tests_config_linux", "tests_features"]
+MODULES = ["tests_runtime", "tests_runtime_linux", "tests_config", "tests_hooks", "tests_config_linux", "tests_cgroups", "tests_seccomp", "tests_features"]
 TEST_TIMEOUT = 90
 
 

@@ -129,14 +129,16 @@ class Ctx:
             err = err.decode(errors="replace")
         return Result(argv, rc, out, err, time.monotonic() - t0)
 
-    def create(self, bundle, cid=None, extra=(), timeout=20, track=True, write=True, pass_fds=(), env=None):
+    def create(self, bundle, cid=None, extra=(), timeout=20, track=True, write=True, pass_fds=(), env=None,
+               cwd=None):
         if write:
             bundle.write()
         cid = cid or self.new_id()
         if track and cid not in self.ids:
             self.ids.append(cid)
         r = self.rt("create", "--bundle", bundle.dir, *extra, cid,
-                    files=(bundle.stdout, bundle.stderr), timeout=timeout, pass_fds=pass_fds, env=env)
+                    files=(bundle.stdout, bundle.stderr), timeout=timeout, pass_fds=pass_fds, env=env,
+                    cwd=cwd)
         r.id = cid
         if r.rc == 0:
             st = self.state_or_none(cid)
