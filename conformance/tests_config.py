@@ -267,6 +267,8 @@ def _(t):
     m["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     m["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
     b.add_mount("/plain", "bind", src, ["rbind"])
+    b.mkdir("/idm")
+    b.mkdir("/plain")
     _, _, out = t.run_script("stat -c %u:%g /idm/f /plain/f", bundle=b)
     t.eq(out.split(), ["0:0", "65534:65534"], "owner through the idmapped mount / the plain bind")
 
@@ -279,6 +281,7 @@ def _(t):
     b.userns(100000, 65536)
     m = b.add_mount("/idm", "bind", t.tmp, ["rbind", "idmap"])
     m["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    b.mkdir("/idm")
     must_fail_create(t, b, "mount with uidMappings only")
 
 
@@ -454,6 +457,30 @@ def _(t):
 def _(t):
     b = t.bundle()
     b.process["capabilities"]["bounding"].append("CAP_CONFORMANCE_BOGUS")
+    _, _, out = t.run_script("echo ran", bundle=b)
+    t.eq(out.strip(), "ran", "output")
+
+
+@test("capabilities_not_grantable", ["cfg.process.capabilities-unknown", "rt.warnings.continue"],
+      "a capability the caller itself lacks is a warning, not an error (SHOULD NOT fail)",
+      runc="runc (1.1.5 and 1.5) fails create with 'unable to apply caps: operation not permitted' when asked for "
+           "a capability outside its own bounding set; config.md: a value that cannot be granted MUST be logged as "
+           "a warning, and runtimes SHOULD NOT fail.")
+def _(t):
+    with open("/proc/self/status") as f:
+        bnd = int([l for l in f if l.startswith("CapBnd:")][0].split()[1], 16)
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    missing = [n for n in range(last + 1) if not bnd >> n & 1]
+    if not missing:
+        t.skip("the caller holds every capability, so none is ungrantable here")
+    names = {0: "CAP_CHOWN", 24: "CAP_SYS_RESOURCE", 21: "CAP_SYS_ADMIN", 16: "CAP_SYS_MODULE", 25: "CAP_SYS_TIME"}
+    known = [names[n] for n in missing if n in names]
+    if not known:
+        t.skip("the capabilities the caller lacks are not in this test's table")
+    b = t.bundle()
+    for k in ("bounding", "effective", "permitted"):
+        b.process["capabilities"][k].append(known[0])
     _, _, out = t.run_script("echo ran", bundle=b)
     t.eq(out.strip(), "ran", "output")
 

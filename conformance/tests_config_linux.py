@@ -83,7 +83,7 @@ def _(t):
     t.eq(after, before, "rootfs owners after running")
 
 
-TIME_RUNC = "runc 1.1.5 does not know the time namespace ('unknown namespace time'); runc 1.2.0 added it."
+TIME_RUNC = "runc 1.1.5 does not know the time namespace (create fails: 'namespace {\"time\" \"\"} does not exist'); runc 1.2.0 added it."
 
 
 @test("ns_time", ["cl.ns.new", "cl.ns.types", "cl.timeOffsets"],

@@ -114,6 +114,11 @@ class Bundle:
         os.chmod(p, mode)
         return p
 
+    def mkdir(self, rel):
+        """Pre-creates a mount point: a user-namespaced root cannot create
+        it in a rootfs owned by host root."""
+        os.makedirs(os.path.join(self.rootfs, rel.lstrip("/")), exist_ok=True)
+
     def out_file(self, name):
         p = os.path.join(self.out, name)
         try:
