@@ -234,8 +234,12 @@ def _(t):
         if not ok and (arch not in BIG_ENDIAN or re.search(r"unknown|invalid|unrecogni|not supported", err, re.I)):
             refused.append("arch %s (%s)" % (arch, err[-100:]))
     for flag in sorted(set(sc.get("knownFlags") or []) | set(sc.get("supportedFlags") or [])):
+        # the kernel takes WAIT_KILLABLE_RECV only with a notify listener
+        notify = flag == "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"
         ok, err = seccomp_run(t, {"defaultAction": "SCMP_ACT_ALLOW", "flags": [flag],
-                                  "syscalls": [{"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]})
+                                  "syscalls": [{"names": ["reboot"],
+                                                "action": "SCMP_ACT_NOTIFY" if notify else "SCMP_ACT_ERRNO"}]},
+                              agent=notify)
         if not ok and flag in (sc.get("supportedFlags") or []):
             refused.append("supported flag %s (%s)" % (flag, err[-100:]))
         elif not ok and "unknown" in err.lower():

@@ -9,7 +9,8 @@ import time
 
 class _Server:
     def __init__(self, ctx, name):
-        self.path = ctx.path(name)
+        ctx._n += 1
+        self.path = ctx.path("%d-%s" % (ctx._n, name))
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(self.path)
         self.sock.listen(4)
