@@ -17,15 +17,6 @@ final class LifecycleTests: IntegrationTestCase {
             + "while :; do sleep 0.02; done"]
     }
 
-    private func waitForFile(_ name: String, timeout: Double = 5) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if FileManager.default.fileExists(atPath: shareDir + "/" + name) { return true }
-            usleep(10_000)
-        }
-        return false
-    }
-
     func testRunPrintsOutputAndReturnsExitCode() throws {
         let bundle = try makeBundle(["sh", "-c", "echo hi; echo to-stderr >&2; exit 3"])
         let result = try run(bundle)
@@ -106,7 +97,7 @@ final class LifecycleTests: IntegrationTestCase {
             let id = newID("kill\(n)")
             try create(bundle, id: id)
             try start(id)
-            XCTAssertTrue(waitForFile("sig\(n).ready"), "trap not installed")
+            XCTAssertTrue(waitForShared("sig\(n).ready"), "trap not installed")
             let kill = try runtime(["kill", id, signal])
             XCTAssertTrue(kill.succeeded, "kill \(signal): \(kill)")
             try waitForStatus(id, "stopped")
@@ -122,7 +113,7 @@ final class LifecycleTests: IntegrationTestCase {
         let id = newID()
         try create(bundle, id: id)
         try start(id)
-        XCTAssertTrue(waitForFile("sig.ready"))
+        XCTAssertTrue(waitForShared("sig.ready"))
         let kill = try runtime(["kill", id])
         XCTAssertTrue(kill.succeeded, "\(kill)")
         try waitForStatus(id, "stopped")
@@ -140,10 +131,10 @@ final class LifecycleTests: IntegrationTestCase {
         let id = newID()
         try create(bundle, id: id)
         try start(id)
-        XCTAssertTrue(waitForFile("ready"))
+        XCTAssertTrue(waitForShared("ready"))
         let kill = try runtime(["kill", "--all", id, "TERM"])
         XCTAssertTrue(kill.succeeded, "\(kill)")
-        XCTAssertTrue(waitForFile("after"), "the container's other processes did not get TERM from kill --all")
+        XCTAssertTrue(waitForShared("after"), "the container's other processes did not get TERM from kill --all")
         let killInit = try runtime(["kill", "--all", id, "KILL"])
         XCTAssertTrue(killInit.succeeded, "\(killInit)")
         try waitForStatus(id, "stopped")

@@ -81,13 +81,25 @@ class IntegrationTestCase: XCTestCase {
         return bundle
     }
 
-    /// Bind-mounts the share dir into the container at /share (read-write).
+    /// Bind-mounts the share dir into the container at /share (read-write). The mount point is
+    /// made here: a mapped root in a user namespace may not create it in a host-owned rootfs.
     func shareInto(_ bundle: TestBundle, at destination: String = "/share") {
+        try? FileManager.default.createDirectory(atPath: bundle.rootfs + destination, withIntermediateDirectories: true)
         bundle.config.addMount(destination: destination, type: "bind", source: shareDir, options: ["rbind", "rw"])
     }
 
     func shared(_ name: String) -> String {
         Subprocess.read(shareDir + "/" + name)
+    }
+
+    /// Waits for a container to create `name` in the share dir.
+    func waitForShared(_ name: String, timeout: Double = 5) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if FileManager.default.fileExists(atPath: shareDir + "/" + name) { return true }
+            usleep(10_000)
+        }
+        return false
     }
 
     // MARK: running the runtime
@@ -128,6 +140,20 @@ class IntegrationTestCase: XCTestCase {
         try bundle.save()
         return try runtime(["run"] + flags + ["--bundle", bundle.path, id ?? newID("run")], global: global,
                            timeout: timeout)
+    }
+
+    /// `run` that must exit 0; returns the container's stdout.
+    func output(_ bundle: TestBundle, flags: [String] = [], global: [String] = [],
+                file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let result = try run(bundle, flags: flags, global: global)
+        XCTAssertEqual(result.exitCode, 0, "\(result)", file: file, line: line)
+        return result.stdout
+    }
+
+    /// The value of one `Key:` line of /proc/PID/status text ("NoNewPrivs", "Seccomp", ...).
+    func statusField(_ key: String, in status: String) -> String? {
+        status.split(separator: "\n").first { $0.hasPrefix(key + ":") }
+            .map { $0.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces) }
     }
 
     /// `create` that must succeed; returns the pid from `state`.
