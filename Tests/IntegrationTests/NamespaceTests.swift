@@ -52,10 +52,11 @@ final class NamespaceTests: IntegrationTestCase {
 
         let second = try makeBundle(["sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; hostname"],
                                     name: "second")
+        second.config["hostname"] = "second"
         second.config.setNamespace("network", path: "/proc/\(firstPID)/ns/net")
         second.config.setNamespace("ipc", path: "/proc/\(firstPID)/ns/ipc")
         let out = try output(second)
-        XCTAssertEqual(out, nsLink("\(firstPID)", "net") + "\n" + nsLink("\(firstPID)", "ipc") + "\nswiftlet\n")
+        XCTAssertEqual(out, nsLink("\(firstPID)", "net") + "\n" + nsLink("\(firstPID)", "ipc") + "\nsecond\n")
         XCTAssertNotEqual(nsLink("\(firstPID)", "net"), nsLink("self", "net"))
         try delete(firstID, force: true)
         assertNoLeaks()
