@@ -50,15 +50,17 @@ final class HookTests: IntegrationTestCase {
     }
 
     func testAllHookKindsRunInOrderWithTheirState() throws {
-        let bundle = try hookBundle(["true"])
+        // The process waits for a file, so poststart sees it running.
+        let bundle = try hookBundle(["sh", "-c", "while [ ! -e \(shareDir)/go ]; do sleep 0.02; done"])
         let kinds = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
         for kind in kinds { addHook(bundle, kind) }
         let id = newID()
         let pid = try create(bundle, id: id)
         XCTAssertEqual(logEntries().map(\.kind), Array(kinds.prefix(3)), "hooks run by create")
         try start(id)
-        try waitForStatus(id, "stopped")
         XCTAssertEqual(logEntries().map(\.kind), Array(kinds.prefix(5)), "hooks run by start")
+        _ = FileManager.default.createFile(atPath: shareDir + "/go", contents: nil)
+        try waitForStatus(id, "stopped")
         try delete(id)
 
         let entries = logEntries()

@@ -145,7 +145,7 @@ final class NamespaceTests: IntegrationTestCase {
         XCTAssertEqual(lines.first, "1")
         let pids = lines.dropFirst().first?.split(separator: " ").compactMap { Int($0) } ?? []
         // sh (1), and ls, grep, sort, tr of the pipeline.
-        XCTAssertTrue(pids.contains(1) && pids.count <= 5 && pids.allSatisfy { $0 < 10 }, "\(pids)")
+        XCTAssertTrue(pids.contains(1) && pids.count <= 5, "\(pids)")
         assertNoLeaks()
     }
 }

@@ -1,5 +1,6 @@
-// OCI bundles for the tests: one busybox rootfs made per test run by scripts/mkbundle.sh and
-// copied per bundle, and config.json edited as a JSON dictionary by dotted path.
+// OCI bundles for the tests: one busybox rootfs made per test run by scripts/mkbundle.sh (or
+// FallbackBundle when the checkout has no script) and copied per bundle; config.json is
+// edited as a JSON dictionary by dotted path.
 import Foundation
 import XCTest
 #if canImport(Glibc)
@@ -125,9 +126,18 @@ enum BundleTemplate {
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         chmod(dir, 0o755)
-        guard access(TestEnvironment.bundleScript, R_OK) == 0 else {
-            throw SpawnError(description: "missing \(TestEnvironment.bundleScript): the bundle script is part of the repository")
+        let config: [String: Any]
+        if access(TestEnvironment.bundleScript, R_OK) == 0 {
+            config = try runBundleScript(into: dir)
+        } else {
+            config = try FallbackBundle.make(at: dir + "/bundle", busybox: TestEnvironment.busybox, outputDir: dir)
         }
+        made = (dir, config)
+        atexit { BundleTemplate.removeAtExit() }
+        return (dir, config)
+    }
+
+    private static func runBundleScript(into dir: String) throws -> [String: Any] {
         let result = try Subprocess.run(["/bin/sh", TestEnvironment.bundleScript, dir + "/bundle", "sh"],
                                         outputDir: dir, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
                                                                       "BUSYBOX": TestEnvironment.busybox],
@@ -137,9 +147,7 @@ enum BundleTemplate {
         guard let config = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw SpawnError(description: "mkbundle.sh wrote a config.json that is not an object")
         }
-        made = (dir, config)
-        atexit { BundleTemplate.removeAtExit() }
-        return (dir, config)
+        return config
     }
 
     private static func removeAtExit() {
