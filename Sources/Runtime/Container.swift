@@ -24,11 +24,12 @@ public struct Container {
         record.cgroupPaths.isEmpty ? nil : makeCgroupManager(paths: record.cgroupPaths)
     }
 
-    /// Live status: the process decides stopped, the exec fifo created, the freezer paused.
+    /// Live status: the process decides stopped, the freezer paused (before the exec fifo, as
+    /// runc: a created container can be paused too), the exec fifo created.
     public var status: ContainerStatus {
         if !isInitAlive { return .stopped }
-        if FileSystem.exists(store.fifoPath(for: id)) { return .created }
         if let cgroup = cgroup(), (try? cgroup.isFrozen()) == true { return .paused }
+        if FileSystem.exists(store.fifoPath(for: id)) { return .created }
         return .running
     }
 
