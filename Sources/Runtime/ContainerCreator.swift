@@ -171,6 +171,7 @@ public struct ContainerCreator {
             ociVersion: spec.ociVersion, annotations: spec.annotations, poststart: spec.hooks?.poststart,
             poststop: spec.hooks?.poststop, cgroupPaths: cgroup.paths)
         record.namespacePaths = namespacePaths(spec: spec, pid: containerPid)
+        record.resources = spec.linux?.resources.map { var r = $0; r.devices = nil; return r }
         if let root = spec.root?.path { record.rootfs = root.hasPrefix("/") ? root : bundle + "/" + root }
         try store.save(record)
         if let pidFile = options.pidFile {

@@ -23,6 +23,9 @@ public struct ContainerRecord: Codable, Equatable {
     public var rootless: Bool?
     /// Set by `start` once the barrier is released; before that the container is `created`.
     public var started: Bool
+    /// linux.resources as last applied (create, then each `update`), without the device rules,
+    /// which `update` never changes: a later `update` starts from these, as runc's does.
+    public var resources: LinuxResources?
 
     public init(id: String, bundle: String, initPid: Int32, initStartTime: UInt64, created: String,
                 ociVersion: String, annotations: [String: String]?, poststart: [Hook]?, poststop: [Hook]?,
