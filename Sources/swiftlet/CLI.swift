@@ -95,6 +95,11 @@ enum Help {
        kill      send a signal to the container's init process
        delete    delete any resources held by the container
        exec      execute a new process inside the container
+       pause     suspend all processes inside the container
+       resume    resume all processes that have been previously paused
+       update    update container resource constraints
+       ps        display the processes running inside a container
+       events    display container events such as OOM notifications and resource usage statistics
        list      list containers started by swiftlet with the given root
        spec      create a new specification file
        features  show the enabled features

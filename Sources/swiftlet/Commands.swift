@@ -10,6 +10,7 @@ enum Commands {
     static let table: [String: Command] = [
         "create": create, "start": start, "state": state, "kill": kill, "delete": delete,
         "run": run, "list": list, "spec": spec, "features": features, "exec": exec,
+        "pause": pause, "resume": resume, "update": update, "ps": ps, "events": events,
     ]
 
     static let createFlags: [FlagSpec] = [
