@@ -221,8 +221,11 @@ enum InitStages {
     }
 
     static func startContainerHooks(_ c: InitContext) throws {
-        guard let hooks = c.spec.hooks?.startContainer, !hooks.isEmpty else { return }
-        try HookRunner.run(hooks, kind: .startContainer, state: c.state(.running))
+        guard var hooks = c.spec.hooks?.startContainer, !hooks.isEmpty else { return }
+        // runc's long-standing behaviour, which hooks rely on: without an env of their own
+        // they get the container process's environment. The state says created, as runc's.
+        for i in hooks.indices where hooks[i].env == nil { hooks[i].env = c.environment }
+        try HookRunner.run(hooks, kind: .startContainer, state: c.state(.created))
     }
 }
 
