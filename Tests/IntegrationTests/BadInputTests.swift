@@ -107,4 +107,17 @@ final class BadInputTests: IntegrationTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: stateRoot), [])
         assertNoLeaks()
     }
+
+    func testMissingBindMountSource() throws {
+        let bundle = try makeBundle(["true"])
+        let missing = workDir + "/no-such-source"
+        bundle.config.addMount(destination: "/mnt/x", type: "bind", source: missing, options: ["rbind"])
+        try assertRejected(bundle, mentioning: [missing])
+    }
+
+    func testUnknownMountTypeNamesIt() throws {
+        let bundle = try makeBundle(["true"])
+        bundle.config.addMount(destination: "/mnt/x", type: "nosuchfs", source: "none")
+        try assertRejected(bundle, mentioning: ["/mnt/x"])
+    }
 }

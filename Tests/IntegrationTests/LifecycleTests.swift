@@ -260,4 +260,84 @@ final class LifecycleTests: IntegrationTestCase {
         try delete(b, force: true)
         assertNoLeaks()
     }
+
+    func testKillOfACreatedContainerStopsIt() throws {
+        let bundle = try makeBundle(["sleep", "30"])
+        let id = newID()
+        let pid = try create(bundle, id: id)
+        let kill = try runtime(["kill", id, "KILL"])
+        XCTAssertTrue(kill.succeeded, "\(kill)")
+        try waitForStatus(id, "stopped")
+        XCTAssertFalse(processAlive(pid))
+        try delete(id)
+        assertNoLeaks()
+    }
+
+    func testDeleteOfACreatedContainerNeedsNoForce() throws {
+        // runc kills and deletes a container that never started; engines rely on it to clean up
+        // after a failed start.
+        let bundle = try makeBundle(["sleep", "30"])
+        let id = newID()
+        let pid = try create(bundle, id: id)
+        try delete(id)
+        XCTAssertFalse(processAlive(pid))
+        assertNoLeaks()
+    }
+
+    func testKillOfAStoppedContainerFails() throws {
+        let bundle = try makeBundle(["true"])
+        let id = newID()
+        try create(bundle, id: id)
+        try start(id)
+        try waitForStatus(id, "stopped")
+        let kill = try runtime(["kill", id, "KILL"])
+        XCTAssertNotEqual(kill.exitCode, 0, "runtime-spec: kill of a stopped container is an error: \(kill)")
+        try delete(id)
+        assertNoLeaks()
+    }
+
+    func testProcessKilledFromTheHostShowsStoppedAndCannotStart() throws {
+        let bundle = try makeBundle(["sleep", "30"])
+        let id = newID()
+        let pid = try create(bundle, id: id)
+        kill(pid, SIGKILL)
+        try waitForStatus(id, "stopped")
+        let start = try runtime(["start", id])
+        XCTAssertNotEqual(start.exitCode, 0, "start of a container whose init died: \(start)")
+        try delete(id)
+        assertNoLeaks()
+    }
+
+    /// Without a pid namespace killing the init does not take the others with it: the runtime
+    /// has to find them (in the container's cgroup).
+    func testDeleteForceWithoutPidNamespaceKillsEveryProcess() throws {
+        let bundle = try makeBundle(["sh", "-c", "sleep 100 & sleep 100 & echo ready > /share/ready; wait"])
+        bundle.config.removeNamespace("pid")
+        shareInto(bundle)
+        let id = newID()
+        try create(bundle, id: id)
+        try start(id)
+        XCTAssertTrue(waitForShared("ready"))
+        XCTAssertEqual(LeakSnapshot.processesMentioning(token, excluding: []).count, 3, "sh and two sleeps")
+        try delete(id, force: true)
+        assertNoLeaks("after delete --force")
+    }
+
+    func testKillAllWithoutPidNamespace() throws {
+        let bundle = try makeBundle(["sh", "-c", "sleep 100 & sleep 100 & echo ready > /share/ready; wait"])
+        bundle.config.removeNamespace("pid")
+        shareInto(bundle)
+        let id = newID()
+        try create(bundle, id: id)
+        try start(id)
+        XCTAssertTrue(waitForShared("ready"))
+        let kill = try runtime(["kill", "--all", id, "KILL"])
+        XCTAssertTrue(kill.succeeded, "\(kill)")
+        try waitForStatus(id, "stopped")
+        let deadline = Date().addingTimeInterval(3)
+        while Date() < deadline && !LeakSnapshot.processesMentioning(token, excluding: []).isEmpty { usleep(20_000) }
+        XCTAssertEqual(LeakSnapshot.processesMentioning(token, excluding: []), [], "kill --all missed processes")
+        try delete(id)
+        assertNoLeaks()
+    }
 }

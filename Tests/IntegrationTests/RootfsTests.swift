@@ -178,4 +178,19 @@ final class RootfsTests: IntegrationTestCase {
         XCTAssertEqual(lines.dropFirst().first, "0", "the host's /tmp is visible with --no-pivot: \(out)")
         assertNoLeaks()
     }
+
+    /// A symlink in the rootfs that points at a host path must be resolved inside the rootfs
+    /// (the mount lands there), never followed on the host.
+    func testMountDestinationThroughASymlinkStaysInsideTheRootfs() throws {
+        let hostTarget = workDir + "/escape"
+        let bundle = try makeBundle(["sh", "-c", "stat -f -c %T /mnt/link; grep -c ' \(hostTarget) ' /proc/self/mountinfo"])
+        try FileManager.default.createSymbolicLink(atPath: bundle.rootfs + "/mnt/link", withDestinationPath: hostTarget)
+        bundle.config["root.readonly"] = false
+        bundle.config.addMount(destination: "/mnt/link", type: "tmpfs", source: "tmpfs")
+        let out = try output(bundle)
+        XCTAssertEqual(out, "tmpfs\n1\n", "the tmpfs is not at the symlink's target inside the container")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: hostTarget), "the runtime followed the symlink on the host")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: bundle.rootfs + hostTarget), "not created inside the rootfs")
+        assertNoLeaks()
+    }
 }
