@@ -79,8 +79,9 @@ extension InitStages {
         let plan = try MemoryPolicyPlan(policy)
         do {
             try MemoryPolicy.set(mode: plan.mode, nodes: plan.nodes)
-        } catch let error as SyscallError where error.errno == EINVAL && plan.nodes != nil {
-            throw RuntimeError("linux.memoryPolicy: \(error) (nodes \(plan.nodes!) with mode \(policy.mode): a node that is not online or not allowed by the cpuset, or flags the mode does not take)")
+        } catch let error as SyscallError where error.errno == EINVAL {
+            let nodes = plan.nodes.map { ", nodes \($0)" } ?? ""
+            throw RuntimeError("linux.memoryPolicy: \(error) (mode \(policy.mode)\(nodes): a node that is not online or not allowed by the cpuset, or a flag the mode does not take)")
         } catch {
             throw RuntimeError("linux.memoryPolicy: \(error)")
         }

@@ -219,8 +219,8 @@ final class F12Scratch {
         return result
     }
 
-    func exec(_ id: String, _ args: [String]) throws -> F12Outcome {
-        var result = try F12Tool.run(runtime(["exec", id] + args))
+    func exec(_ id: String, _ args: [String], flags: [String] = []) throws -> F12Outcome {
+        var result = try F12Tool.run(runtime(["exec"] + flags + [id] + args))
         result.stderr = result.message
         return result
     }

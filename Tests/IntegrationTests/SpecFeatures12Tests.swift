@@ -203,6 +203,23 @@ final class SpecFeatures12Tests: XCTestCase {
         XCTAssertTrue(state.stdout.contains("\"status\": \"stopped\"") || state.stdout.contains("\"status\":\"stopped\""), "\(state)")
     }
 
+    func testExecPidfdSocketGetsAPidfdOfTheExecProcess() throws {
+        let socketPath = scratch.dir + "/exec-pidfd.sock"
+        let listener = try F12UnixListener(path: socketPath)
+        let bundle = try scratch.bundle(["sleep", "30"])
+        let initPid = try scratch.create(bundle)
+        let exec = try scratch.exec(bundle.id, ["sleep", "20"], flags: ["--detach", "--pidfd-socket", socketPath])
+        XCTAssertEqual(exec.status, 0, "\(exec)")
+        let (pidfd, payload) = try listener.receiveFD()
+        defer { close(pidfd) }
+        XCTAssertEqual(payload, "setns")
+        let fdinfo = try String(contentsOfFile: "/proc/self/fdinfo/\(pidfd)", encoding: .utf8)
+        guard let pid = F12Proc.field("Pid", in: fdinfo).flatMap({ Int32($0) }) else { return XCTFail(fdinfo) }
+        XCTAssertNotEqual(pid, initPid)
+        let cmdline = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+        XCTAssertEqual(cmdline, "sleep\u{0}20\u{0}")
+    }
+
     func testPidfdSocketThatNobodyListensOnFailsCreate() throws {
         let bundle = try scratch.bundle(["sleep", "30"])
         let result = try scratch.createExpectingFailure(bundle, flags: ["--pidfd-socket", scratch.dir + "/nobody.sock"])
