@@ -16,6 +16,8 @@ public struct CreateOptions {
     public var root: String
     public var pidFile: String?
     public var consoleSocket: String?
+    /// A unix socket that gets a pidfd of the container's init (runc 1.2's --pidfd-socket).
+    public var pidfdSocket: String?
     public var noPivot = false
     public var preserveFDs = 0
     public var debug = false
@@ -140,6 +142,9 @@ public struct ContainerCreator {
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = spec.linux?.seccomp
         handlers.seccompState = creatingState
+        if let devices = spec.linux?.netDevices, !devices.isEmpty {
+            handlers.namespacesReady = { pid in try NetDevices.move(devices, intoNamespaceOf: pid) }
+        }
         handlers.runtimeHooks = { pid in
             // runtime.md: once prestart hooks have run, a failure still ends in delete, which
             // runs the poststop hooks.
@@ -161,6 +166,11 @@ public struct ContainerCreator {
             throw RuntimeError("\(prefix): \(error)")
         }
         let containerPid = session.containerPid
+        if let socket = options.pidfdSocket {
+            do { try PidfdSocket.send(pid: containerPid, kind: "standard", to: socket) } catch {
+                throw RuntimeError("\(prefix): \(error)")
+            }
+        }
         let consoleMaster = session.consoleMaster
 
         guard let startTime = ProcessInfo.startTime(of: containerPid) else {

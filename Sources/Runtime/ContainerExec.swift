@@ -18,6 +18,7 @@ public struct ExecOptions {
     public var args: [String] = []
     public var tty = false
     public var consoleSocket: String?
+    public var pidfdSocket: String?
     public var detach = false
     public var pidFile: String?
     public var cwd: String?
@@ -76,6 +77,9 @@ public struct ContainerExec {
         linux.namespaces = NamespaceKind.joinOrder.compactMap { kind in
             container.record.namespacePaths?[kind.rawValue].map { LinuxNamespace(type: kind.rawValue, path: $0) }
         }
+        // Container-wide settings runc also applies to every exec'd process.
+        linux.personality = containerSpec.linux?.personality
+        linux.memoryPolicy = containerSpec.linux?.memoryPolicy
         spec.linux = linux
 
         let session = try InitSession(root: options.root, preserved: options.preserveFDs, fifoFD: nil)
@@ -97,6 +101,12 @@ public struct ContainerExec {
             throw RuntimeError("exec failed: unable to start container process: \(error)")
         }
         let pid = session.containerPid
+        if let socket = options.pidfdSocket {
+            do { try PidfdSocket.send(pid: pid, kind: "setns", to: socket) } catch {
+                session.kill()
+                throw RuntimeError("exec failed: \(error)")
+            }
+        }
         if let pidFile = options.pidFile {
             try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array(String(pid).utf8), mode: 0o644)
         }

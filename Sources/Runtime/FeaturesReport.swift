@@ -29,7 +29,12 @@ public enum FeaturesReport {
         var mounts = MountExtensionsFeatures()
         mounts.idmap = EnabledFeature(enabled: false)
         linux.mountExtensions = mounts
-        linux.netDevices = EnabledFeature(enabled: false)
+        // The names init maps onto set_mempolicy(2) values (the kernel may still lack some).
+        var memoryPolicy = MemoryPolicyFeatures()
+        memoryPolicy.modes = KnownNames.memoryPolicyModes.filter { MemoryPolicyPlan.modes[$0] != nil }
+        memoryPolicy.flags = KnownNames.memoryPolicyFlags.filter { MemoryPolicyPlan.flags[$0] != nil }
+        linux.memoryPolicy = memoryPolicy
+        linux.netDevices = EnabledFeature(enabled: true)
         f.linux = linux
         f.annotations = ["io.github.seccomp.libseccomp.version": SpecVersionInfo.libseccomp]
         return f

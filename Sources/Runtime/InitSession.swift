@@ -24,6 +24,8 @@ final class InitSession {
         var runtimeHooks: ((Int32) throws -> Void)?
         var seccomp: LinuxSeccomp?
         var seccompState: ((Int32) -> State)?
+        /// Runs once init's namespaces exist, before init goes on (e.g. moving netDevices).
+        var namespacesReady: ((Int32) throws -> Void)?
     }
 
     /// Spawns `swiftlet init` with the caller's fds 3..<3+preserved, then its sync pipe, log
@@ -75,6 +77,10 @@ final class InitSession {
             throw RuntimeError("init stage 1 exited with \(status)")
         }
         timer.lap("namespaces")
+        if let ready = h.namespacesReady {
+            try ready(pid)
+            timer.lap("namespaces ready")
+        }
         // Init waits for this go-ahead before it says anything, so its messages never race
         // stage 1's childPid on the shared pipe; its id maps are written by then. The cgroup
         // move comes after: it keeps us busy for a grace period while init goes on.

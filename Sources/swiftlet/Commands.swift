@@ -30,6 +30,7 @@ enum Commands {
         var options = CreateOptions(id: id, bundle: args.value("bundle") ?? ".", root: global.root)
         options.pidFile = args.value("pid-file")
         options.consoleSocket = args.value("console-socket").map { FileSystem.absolute($0) }
+        options.pidfdSocket = args.value("pidfd-socket").map { FileSystem.absolute($0) }
         options.noPivot = args.has("no-pivot")
         if let text = args.value("preserve-fds") {
             guard let n = Int(text), n >= 0 else { throw UsageError("invalid value \"\(text)\" for flag -preserve-fds") }
@@ -40,7 +41,7 @@ enum Commands {
         return options
     }
 
-    static let create = Command(flags: createFlags, usage: "swiftlet create [--bundle DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--preserve-fds N] <container-id>") { args, global in
+    static let create = Command(flags: createFlags, usage: "swiftlet create [--bundle DIR] [--pid-file F] [--console-socket S] [--pidfd-socket S] [--no-pivot] [--preserve-fds N] <container-id>") { args, global in
         let id = try requireID(args, "create")
         _ = try ContainerCreator(options: try createOptions(args, global, id: id)).create()
         return 0
@@ -160,6 +161,7 @@ extension Commands {
         options.args = Array(args.positional.dropFirst())
         options.tty = args.has("tty")
         options.consoleSocket = args.value("console-socket").map { FileSystem.absolute($0) }
+        options.pidfdSocket = args.value("pidfd-socket").map { FileSystem.absolute($0) }
         options.detach = args.has("detach")
         options.pidFile = args.value("pid-file")
         options.cwd = args.value("cwd")

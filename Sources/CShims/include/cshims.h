@@ -11,6 +11,7 @@
 #include "seccomp_shims.h"
 #include "mount_shims.h"
 #include "cgroup_shims.h"
+#include "sched_shims.h"
 
 
 /* process_shims.c */
