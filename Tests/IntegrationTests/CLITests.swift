@@ -182,4 +182,38 @@ final class CLITests: IntegrationTestCase {
         XCTAssertLessThan(took, 30, "20 parallel runs took \(took)s")
         assertNoLeaks("after 20 parallel runs")
     }
+
+    /// The state lock: of many simultaneous creates of one id exactly one wins, and the losers
+    /// leave the winner intact.
+    func testConcurrentCreatesOfOneIDHaveOneWinner() throws {
+        let bundle = try makeBundle(["sleep", "30"])
+        try bundle.save()
+        let id = newID()
+        let creates = try (0..<8).map { _ in try startRuntime(["create", "--bundle", bundle.path, id]) }
+        let results = creates.map { $0.wait(timeout: 30) }
+        let winners = results.filter(\.succeeded)
+        XCTAssertEqual(winners.count, 1, results.map(\.description).joined(separator: "\n"))
+        for loser in results where !loser.succeeded {
+            XCTAssertTrue(loser.stderr.contains("already exists"), "\(loser)")
+        }
+        let state = try self.state(id)
+        XCTAssertEqual(state["status"] as? String, "created")
+        XCTAssertTrue(processAlive((state["pid"] as? NSNumber)?.int32Value ?? 0))
+        XCTAssertEqual(LeakSnapshot.processesMentioning(token, excluding: []).count, 1,
+                       "losing creates left processes behind")
+        try delete(id, force: true)
+        assertNoLeaks()
+    }
+
+    func testConcurrentForcedDeletesAllSucceed() throws {
+        let bundle = try makeBundle(["sleep", "30"])
+        let id = newID()
+        try create(bundle, id: id)
+        try start(id)
+        let deletes = try (0..<5).map { _ in try startRuntime(["delete", "--force", id]) }
+        for result in deletes.map({ $0.wait(timeout: 30) }) {
+            XCTAssertEqual(result.exitCode, 0, "\(result)")
+        }
+        assertNoLeaks("after racing deletes")
+    }
 }
