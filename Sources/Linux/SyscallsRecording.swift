@@ -159,6 +159,12 @@ public final class RecordingSyscalls: MountSyscalls {
         record("mount_setattr \(render(path)) flags=0x\(String(flags, radix: 16)) set=0x\(String(attributes.set, radix: 16)) clear=0x\(String(attributes.clear, radix: 16))")
     }
 
+    public func moveMount(_ tree: Int32, onto targetFD: Int32) throws {
+        let target = descriptors[targetFD] ?? "fd \(targetFD)"
+        try injected("move_mount", target)
+        record("move_mount tree=\(tree) fd:\(target)")
+    }
+
     public func pivotRoot(newRoot: String, putOld: String) throws {
         try injected("pivot_root", newRoot)
         record("pivot_root \(newRoot) \(putOld)")

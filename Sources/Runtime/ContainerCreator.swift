@@ -120,7 +120,9 @@ public struct ContainerCreator {
 
         let listenFDs = ProcessInfo.getenv("LISTEN_FDS").flatMap(Int.init)
         let preserved = options.preserveFDs + (listenFDs ?? 0)
-        let session = try InitSession(root: options.root, preserved: preserved, fifoFD: fifoFD)
+        let idmapped = try IDMappedSources.prepare(spec: spec, bundle: bundle)
+        defer { idmapped.closeAll() }
+        let session = try InitSession(root: options.root, preserved: preserved, fifoFD: fifoFD, namedFDs: idmapped.namedFDs)
         undo.push { session.kill() }
         timer.lap("spawn init")
 

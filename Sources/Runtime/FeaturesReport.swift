@@ -8,8 +8,7 @@ public enum FeaturesReport {
         f.ociVersionMin = "1.0.0"
         f.ociVersionMax = SpecVersion.current
         f.hooks = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
-        // idmap/ridmap are parsed but idmapped mounts are not implemented yet.
-        f.mountOptions = KnownNames.mountOptions.filter { $0 != "idmap" && $0 != "ridmap" }
+        f.mountOptions = KnownNames.mountOptions
         var linux = LinuxFeatures()
         linux.namespaces = KnownNames.namespaceTypes
         linux.capabilities = SecurityFeatures.capabilities
@@ -27,7 +26,7 @@ public enum FeaturesReport {
         rdt.enabled = false
         linux.intelRdt = rdt
         var mounts = MountExtensionsFeatures()
-        mounts.idmap = EnabledFeature(enabled: false)
+        mounts.idmap = EnabledFeature(enabled: true)
         linux.mountExtensions = mounts
         // The names init maps onto set_mempolicy(2) values (the kernel may still lack some).
         var memoryPolicy = MemoryPolicyFeatures()

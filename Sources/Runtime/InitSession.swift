@@ -29,8 +29,9 @@ final class InitSession {
     }
 
     /// Spawns `swiftlet init` with the caller's fds 3..<3+preserved, then its sync pipe, log
-    /// and (for create) exec-fifo fds after them.
-    init(root: String, preserved: Int, fifoFD: Int32?) throws {
+    /// and (for create) exec-fifo fds after them, then `namedFDs`, each named by an
+    /// environment variable holding its number.
+    init(root: String, preserved: Int, fifoFD: Int32?, namedFDs: [String: Int32] = [:]) throws {
         let (parentEnd, childEnd) = try SyncChannel.pair()
         defer { childEnd.close() }
         let exe: Int32
@@ -47,6 +48,10 @@ final class InitSession {
         if let fifoFD {
             fds.append(fifoFD)
             env.append("\(InitEnv.fifo)=\(base + 2)")
+        }
+        for (name, fd) in namedFDs.sorted(by: { $0.key < $1.key }) {
+            env.append("\(name)=\(3 + Int32(fds.count))")
+            fds.append(fd)
         }
         let argv = CStringArray(["swiftlet", "init"])
         let envp = CStringArray(env)

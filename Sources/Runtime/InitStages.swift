@@ -65,7 +65,8 @@ enum InitStages {
     }
 
     static func prepareRootfs(_ c: InitContext) throws {
-        let setup = RootfsSetup(spec: c.spec, bundle: c.bootstrap.bundle)
+        var setup = RootfsSetup(spec: c.spec, bundle: c.bootstrap.bundle)
+        setup.idmappedSources = IDMappedSources.inherited(mountCount: c.spec.mounts?.count ?? 0)
         try setup.prepare()
         c.rootfs = setup
     }

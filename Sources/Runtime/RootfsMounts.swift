@@ -13,6 +13,7 @@ struct SpecMounter {
     let root: RootHandle
     let userNamespace: Bool
     let cgroupNamespace: Bool
+    var idmappedSources: [Int: Int32] = [:]
 
     /// nosuid,nodev,noexec: the flags runc's own helper mounts get.
     static let defaultFlags = MountFlag.noSuid | MountFlag.noDev | MountFlag.noExec
@@ -190,8 +191,14 @@ struct SpecMounter {
         let flags = options.flags
         let target = try openMountpoint(m)
         defer { sys.close(target.fd) }
-        try mount(on: target.fd, "bind", source: m.source, type: "bind",
-                  flags: MountFlag.bind | (flags & MountFlag.recursive), data: nil)
+        if let tree = idmappedSources[m.index] {
+            try sys.moveMount(tree, onto: target.fd)
+        } else if IDMappedSources.needsIDMap(m.mount, options) {
+            throw RootfsViolation("no idmapped mount of \(m.source) was prepared by the runtime")
+        } else {
+            try mount(on: target.fd, "bind", source: m.source, type: "bind",
+                      flags: MountFlag.bind | (flags & MountFlag.recursive), data: nil)
+        }
         let mounted = try reopen(target)
         defer { sys.close(mounted.fd) }
 

@@ -18,6 +18,9 @@ public struct RootfsSetup {
     public let spec: Spec
     public let bundle: String
     let sys: MountSyscalls
+    /// Detached idmapped mounts from the runtime, by config.json mount index; prepare()
+    /// attaches and closes them.
+    public var idmappedSources: [Int: Int32] = [:]
 
     public init(spec: Spec, bundle: String, syscalls: MountSyscalls = RealSyscalls()) {
         self.spec = spec
@@ -69,8 +72,9 @@ public struct RootfsSetup {
         let root = try inStage("rootfs", rootfs) { try RootHandle(opening: rootfs, syscalls: sys) }
         defer { root.close() }
 
+        defer { for fd in idmappedSources.values { sys.close(fd) } }
         let mounter = SpecMounter(sys: sys, root: root, userNamespace: usesUserNamespace(),
-                                  cgroupNamespace: namespaceTypes.contains("cgroup"))
+                                  cgroupNamespace: namespaceTypes.contains("cgroup"), idmappedSources: idmappedSources)
         for mount in mounts {
             try inStage("mounts[\(mount.index)]", mount.subject) { try mounter.mount(mount) }
         }
@@ -148,9 +152,9 @@ struct PlannedMount {
             type = mount.type ?? ""
             source = mount.source ?? (mount.type ?? "none")
         }
-        if options.idmap != nil || mount.uidMappings != nil || mount.gidMappings != nil {
+        if IDMappedSources.needsIDMap(mount, options) && !options.isBind {
             throw RootfsError(stage: stage, subject: subject, underlying: RootfsViolation(
-                "idmapped mounts (idmap, ridmap, uidMappings, gidMappings) are not supported yet"))
+                "idmapped mounts are only supported for bind mounts"))
         }
         if type.isEmpty {
             throw RootfsError(stage: stage, subject: subject, underlying: RootfsViolation("mount type is empty"))

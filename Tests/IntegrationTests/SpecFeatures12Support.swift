@@ -188,6 +188,11 @@ final class F12Scratch {
         return bundle
     }
 
+    func configMountCount(_ bundle: F12Bundle) throws -> Int {
+        let data = try Data(contentsOf: URL(fileURLWithPath: bundle.dir + "/config.json"))
+        return ((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["mounts"] as? [Any])?.count ?? 0
+    }
+
     /// `create`; returns the container's pid.
     func create(_ bundle: F12Bundle, flags: [String] = []) throws -> Int32 {
         ids.append(bundle.id)
@@ -308,7 +313,8 @@ enum F12Rootfs {
         let rootfs = dir + "/rootfs"
         try? FileManager.default.removeItem(atPath: dir)
         let fm = FileManager.default
-        for sub in ["bin", "proc", "sys", "dev", "tmp", "etc", "root", "run"] {
+        // mnt/a and mnt/b: mount points a user-namespaced root could not create.
+        for sub in ["bin", "proc", "sys", "dev", "tmp", "etc", "root", "run", "mnt/a", "mnt/b"] {
             try fm.createDirectory(atPath: rootfs + "/" + sub, withIntermediateDirectories: true)
         }
         chmod(dir, 0o755)

@@ -271,9 +271,93 @@ final class SpecFeatures12Tests: XCTestCase {
         XCTAssertTrue(show.stdout.contains(",UP"), "still up: \(show.stdout)")
     }
 
+    // MARK: idmapped mounts
+
+    /// A host directory with files owned by 0, 1000 and 5000, and a tmpfs submount `sub`
+    /// holding a root-owned file; the submount is unmounted at the end of the test.
+    private func ownedFiles() throws -> String {
+        let src = scratch.dir + "/owned"
+        try FileManager.default.createDirectory(atPath: src + "/sub", withIntermediateDirectories: true)
+        for (name, id) in [("root0", 0), ("u1000", 1000), ("u5000", 5000)] {
+            FileManager.default.createFile(atPath: src + "/" + name, contents: nil)
+            chown(src + "/" + name, uid_t(id), gid_t(id))
+        }
+        try F12Tool.checked(["mount", "-t", "tmpfs", "f12sub", src + "/sub"])
+        addTeardownBlock { _ = try? F12Tool.run(["umount", "-l", src + "/sub"]) }
+        FileManager.default.createFile(atPath: src + "/sub/f", contents: nil)
+        return src
+    }
+
+    private func owners(_ output: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3 { result[String(parts[0])] = "\(parts[1]):\(parts[2])" }
+        }
+        return result
+    }
+
+    func testIdmappedBindShowsFileOwnersThroughTheMountsMappings() throws {
+        let src = try ownedFiles()
+        let bundle = try scratch.bundle(["sh", "-c", "stat -c '%n %u %g' /mnt/a/root0 /mnt/a/u1000 /mnt/a/u5000 /mnt/b/root0"]) {
+            var mounts = $0["mounts"] as? [[String: Any]] ?? []
+            mounts.append(["destination": "/mnt/a", "type": "bind", "source": src, "options": ["bind", "idmap"],
+                           "uidMappings": [["containerID": 0, "hostID": 2000, "size": 2000]],
+                           "gidMappings": [["containerID": 0, "hostID": 3000, "size": 2000]]])
+            mounts.append(["destination": "/mnt/b", "type": "bind", "source": src, "options": ["bind"]])
+            $0["mounts"] = mounts
+        }
+        let result = try scratch.run(bundle)
+        XCTAssertEqual(result.status, 0, "\(result)")
+        XCTAssertEqual(owners(result.stdout), [
+            "/mnt/a/root0": "2000:3000", "/mnt/a/u1000": "3000:4000", "/mnt/a/u5000": "65534:65534",
+            "/mnt/b/root0": "0:0",
+        ], result.stdout)
+        var info = stat()
+        XCTAssertEqual(stat(src + "/u1000", &info), 0)
+        XCTAssertEqual(info.st_uid, 1000, "the files themselves are untouched")
+    }
+
+    func testIdmapWithoutMappingsUsesTheContainersUserNamespaceAndRidmapReachesSubmounts() throws {
+        let src = try ownedFiles()
+        for (option, submountOwner) in [("idmap", "65534:65534"), ("ridmap", "0:0")] {
+            let bundle = try scratch.bundle(["sh", "-c", "stat -c '%n %u %g' /mnt/a/root0 /mnt/a/u1000 /mnt/a/sub/f /mnt/b/root0"]) {
+                var mounts = $0["mounts"] as? [[String: Any]] ?? []
+                mounts.append(["destination": "/mnt/a", "type": "bind", "source": src, "options": ["rbind", option]])
+                // rbind: in a user namespace a bind may not uncover what the submount hides.
+                mounts.append(["destination": "/mnt/b", "type": "bind", "source": src, "options": ["rbind"]])
+                $0["mounts"] = mounts
+                var namespaces = $0["linux.namespaces"] as? [[String: Any]] ?? []
+                namespaces.append(["type": "user"])
+                $0["linux.namespaces"] = namespaces
+                $0["linux.uidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
+                $0["linux.gidMappings"] = [["containerID": 0, "hostID": 100000, "size": 65536]]
+            }
+            let result = try scratch.run(bundle)
+            XCTAssertEqual(result.status, 0, "\(option): \(result)")
+            XCTAssertEqual(owners(result.stdout), [
+                "/mnt/a/root0": "0:0", "/mnt/a/u1000": "1000:1000", "/mnt/a/sub/f": submountOwner,
+                "/mnt/b/root0": "65534:65534",
+            ], "\(option): \(result.stdout)")
+        }
+    }
+
+    func testIdmappedMountOfAMissingSourceFailsNamingTheMount() throws {
+        let bundle = try scratch.bundle(["true"]) {
+            var mounts = $0["mounts"] as? [[String: Any]] ?? []
+            mounts.append(["destination": "/mnt/a", "type": "bind", "source": "/nonexistent-f12", "options": ["bind", "idmap"],
+                           "uidMappings": [["containerID": 0, "hostID": 2000, "size": 10]],
+                           "gidMappings": [["containerID": 0, "hostID": 2000, "size": 10]]])
+            $0["mounts"] = mounts
+        }
+        let index = try scratch.configMountCount(bundle) - 1
+        let result = try scratch.createExpectingFailure(bundle)
+        XCTAssertTrue(result.stderr.contains("mounts[\(index)]: open_tree /nonexistent-f12: no such file or directory"), result.stderr)
+    }
+
     // MARK: features
 
-    func testFeaturesListMemoryPolicyAndNetDevices() throws {
+    func testFeaturesListMemoryPolicyNetDevicesAndIdmap() throws {
         let result = try F12Tool.run([F12Environment.runtimePath, "features"])
         XCTAssertEqual(result.status, 0, "\(result)")
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
@@ -286,5 +370,9 @@ final class SpecFeatures12Tests: XCTestCase {
         XCTAssertEqual(Set(policy?["flags"] as? [String] ?? []),
                        ["MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES"])
         XCTAssertEqual((linux?["netDevices"] as? [String: Any])?["enabled"] as? Bool, true)
+        let idmap = (linux?["mountExtensions"] as? [String: Any])?["idmap"] as? [String: Any]
+        XCTAssertEqual(idmap?["enabled"] as? Bool, true)
+        let options = json?["mountOptions"] as? [String] ?? []
+        XCTAssertTrue(options.contains("idmap") && options.contains("ridmap"), "\(options)")
     }
 }

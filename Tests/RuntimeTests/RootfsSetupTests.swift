@@ -240,12 +240,12 @@ final class RootfsSetupTests: XCTestCase {
                        "mounts[1] (tmpfs on /): mountpoint / is the top of the rootfs")
     }
 
-    func testIdmappedMountsAreRefusedByName() {
+    func testIdmappedMountsWithoutAPreparedSourceAreRefusedByName() {
         var mount = Mount(destination: "/data", type: "bind", source: "/host/data", options: ["rbind"])
         mount.uidMappings = [LinuxIDMapping(containerID: 0, hostID: 1000, size: 1)]
         for m in [mount, Mount(destination: "/data", type: "bind", source: "/host/data", options: ["rbind", "idmap"])] {
             XCTAssertEqual(errorText { try RootfsSetup(spec: makeSpec([m]), bundle: "/bundle", syscalls: makeRecordingSyscalls()).prepare() },
-                           "mounts[0] (bind /host/data on /data): idmapped mounts (idmap, ridmap, uidMappings, gidMappings) are not supported yet")
+                           "mounts[0] (bind /host/data on /data): no idmapped mount of /host/data was prepared by the runtime")
         }
     }
 

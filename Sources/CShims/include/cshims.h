@@ -12,6 +12,7 @@
 #include "mount_shims.h"
 #include "cgroup_shims.h"
 #include "sched_shims.h"
+#include "idmap_shims.h"
 
 
 /* process_shims.c */

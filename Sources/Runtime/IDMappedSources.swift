@@ -1,0 +1,93 @@
+// Idmapped bind mounts (`idmap`, `ridmap`, mount uidMappings/gidMappings): the parent makes
+// each as a detached mount while it is still in the host's user namespace (init, in a new
+// user namespace, could not), and init inherits them as fds named in its environment and
+// attaches them in place of a plain bind (SpecMounter).
+#if canImport(Glibc)
+import Glibc
+#endif
+import Linux
+import OCISpec
+
+struct IDMappedSources {
+    /// config.json mount index -> detached idmapped mount.
+    private(set) var trees: [Int: Int32] = [:]
+
+    static func environmentName(mount index: Int) -> String { "_SWIFTLET_IDMAP_FD_\(index)" }
+
+    /// What the init process is spawned with: variable name -> fd.
+    var namedFDs: [String: Int32] {
+        Dictionary(uniqueKeysWithValues: trees.map { (IDMappedSources.environmentName(mount: $0.key), $0.value) })
+    }
+
+    static func needsIDMap(_ mount: Mount, _ options: MountOptions) -> Bool {
+        options.idmap != nil || mount.uidMappings != nil || mount.gidMappings != nil
+    }
+
+    static func prepare(spec: Spec, bundle: String) throws -> IDMappedSources {
+        var sources = IDMappedSources()
+        var namespaces: [String: Int32] = [:]
+        defer { for fd in namespaces.values { close(fd) } }
+        do {
+            for (index, mount) in (spec.mounts ?? []).enumerated() {
+                let options = MountOptions(parsing: mount.options ?? [])
+                guard needsIDMap(mount, options) else { continue }
+                try context("mounts[\(index)]") {
+                    guard options.isBind else { throw RuntimeError("idmapped mounts are only supported for bind mounts") }
+                    let userNamespace = try namespace(for: mount, spec: spec, cache: &namespaces)
+                    let source = LexicalPath.absolute(mount.source ?? "", from: bundle)
+                    sources.trees[index] = try IDMappedMount.detached(
+                        source: source, recursive: options.isRecursiveBind, userNamespace: userNamespace,
+                        idmapRecursive: options.idmap == .recursive)
+                }
+            }
+        } catch {
+            sources.closeAll()
+            throw error
+        }
+        return sources
+    }
+
+    /// The mount's own mappings, else the container's user namespace (config.md: the
+    /// runtime MAY use it): the one joined by path, or one with the container's mappings.
+    private static func namespace(for mount: Mount, spec: Spec, cache: inout [String: Int32]) throws -> Int32 {
+        var uids = mount.uidMappings, gids = mount.gidMappings
+        if uids == nil && gids == nil {
+            if let path = spec.linux?.namespaces?.first(where: { $0.type == "user" })?.path, !path.isEmpty {
+                if let fd = cache["path:" + path] { return fd }
+                let fd = try check("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
+                cache["path:" + path] = fd
+                return fd
+            }
+            guard spec.linux?.namespaces?.contains(where: { $0.type == "user" }) == true else {
+                throw RuntimeError("idmap needs uidMappings and gidMappings, or a user namespace whose mappings it can use")
+            }
+            uids = spec.linux?.uidMappings
+            gids = spec.linux?.gidMappings
+        }
+        guard let uids, let gids, !uids.isEmpty, !gids.isEmpty else {
+            throw RuntimeError("uidMappings and gidMappings must both be given and not empty")
+        }
+        let uidMap = IDMapWriter.render(uids), gidMap = IDMapWriter.render(gids)
+        let key = uidMap + "|" + gidMap
+        if let fd = cache[key] { return fd }
+        let fd = try IDMappedMount.userNamespace(uidMap: uidMap, gidMap: gidMap)
+        cache[key] = fd
+        return fd
+    }
+
+    func closeAll() {
+        for fd in trees.values { close(fd) }
+    }
+
+    /// Init's side: the trees the parent passed, found by mount index.
+    static func inherited(mountCount: Int) -> [Int: Int32] {
+        var trees: [Int: Int32] = [:]
+        for index in 0..<mountCount {
+            let name = environmentName(mount: index)
+            guard let text = ProcessInfo.getenv(name), let fd = Int32(text) else { continue }
+            unsetenv(name)
+            trees[index] = fd
+        }
+        return trees
+    }
+}
