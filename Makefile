@@ -7,7 +7,7 @@ RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xcc -DSWIFTLET_COMMIT='
 RUNTIME ?= $(CURDIR)/bin/swiftlet
 DEMO_BUNDLE ?= /tmp/swiftlet-demo
 
-.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean
+.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench
 
 all: bin/swiftlet
 
@@ -47,6 +47,10 @@ conformance: bin/swiftlet
 # The control: the same suite against Debian's runc; its documented deviations are TODOs.
 conformance-runc:
 	RUNTIME=runc ONLY=$(ONLY) python3 conformance/run.py
+
+# swiftlet vs runc vs crun, side by side (root; about 5 minutes, BENCH_ARGS=--quick for about 1).
+bench: bin/swiftlet
+	python3 bench/bench.py --swiftlet $(RUNTIME) $(BENCH_ARGS)
 
 coverage:
 	python3 conformance/run.py --coverage
