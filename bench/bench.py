@@ -106,7 +106,10 @@ def in_namespace(args: list[str]) -> list[str]:
 def outer(a, argv) -> int:
     if os.geteuid() != 0:
         sys.exit("bench: must run as root (containers with namespaces and cgroups)")
-    workdir = tempfile.mkdtemp(prefix="swiftlet-bench.")
+    # In /run, where the runtimes keep state by default. Never below the
+    # swiftlet binary's directory: its init seal (an overlay with that
+    # directory as a lower layer) cannot overlap its own --root.
+    workdir = tempfile.mkdtemp(prefix="swiftlet-bench.", dir="/run")
     try:
         make_bundles(a.mkbundle, workdir)
         inner = subprocess.Popen(in_namespace(["--inner", workdir, *argv]))

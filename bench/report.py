@@ -139,7 +139,7 @@ def render(info: dict, store: Store, names: list[str], counts: dict, broken: dic
           "",
           "- bundles from `scripts/mkbundle.sh DIR true` (busybox, runc-spec-like config, no "
           "cgroupsPath, so each container's cgroup is `<caller's cgroup>/<id>`); each runtime has its own "
-          "`--root` in a temp dir; every container id is unique.",
+          "`--root` in a temp dir under /run; every container id is unique.",
           "- each command is spawned with posix_spawn and reaped with wait4; wall = `perf_counter_ns` "
           "from before the spawn to after the reap; CPU = user+sys of the command and every descendant "
           "reaped by the end (RUSAGE_CHILDREN delta); peak RSS = GNU `time -f %M` of a `create` (untimed "
