@@ -245,6 +245,7 @@ def inner(a) -> int:
     other = (busy_seconds() - busy0) - (own_cpu_seconds() - own0)
     info["elapsed_s"] = elapsed
     info["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    info["other_cpus"] = max(other, 0) / elapsed
     info["other_cpu"] = (f"{max(other, 0) / elapsed:.2f} of {info['cpus']} CPUs on average "
                          f"(includes kernel threads working for the bench)")
     broken = {rt.name: rt.broken for rt in rts if rt.broken}

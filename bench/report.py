@@ -115,6 +115,9 @@ def render(info: dict, store: Store, names: list[str], counts: dict, broken: dic
           f"{info['mem_gib']:.0f} GiB RAM",
           f"- load average before/after: {info['load_before']} / {info['load_after']}; "
           f"CPU used by other processes during the bench: {info['other_cpu']}",
+          *([f"- **the machine was busy** (other processes used {info['other_cpus']:.1f} of "
+             f"{info['cpus']} CPUs): wall times and rates carry that noise; the CPU, RSS and "
+             f"syscall rows are the steadier comparison"] if info["other_cpus"] > 0.3 else []),
           f"- mode: {info['mode']}; wall time of the whole bench {info['elapsed_s']:.0f} s",
           ""]
     L += ["## Versions", ""]
