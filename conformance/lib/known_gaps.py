@@ -14,14 +14,4 @@ SWIFTLET = {
     "resources_memory_kernel":
         "deliberate: like runc 1.5, linux.resources.memory.kernel and kernelTCP are ignored "
         "(the kernel deprecated kmem limits; cgroup v2 has none).",
-    "mount_idmap_mappings":
-        "not implemented yet: idmapped mounts (issue 12); create refuses uidMappings/gidMappings "
-        "on mounts with a clear error.",
-    "process_scheduler": "not implemented yet: process.scheduler (issue 12).",
-    "process_io_priority": "not implemented yet: process.ioPriority (issue 12).",
-    "personality": "not implemented yet: linux.personality (issue 12).",
-    "memory_policy": "not implemented yet: linux.memoryPolicy (issue 12).",
-    "netdevices_move": "not implemented yet: linux.netDevices (issue 12).",
-    "netdevices_name_exists": "not implemented yet: linux.netDevices (issue 12).",
-    "netdevices_template": "not implemented yet: linux.netDevices (issue 12).",
 }
