@@ -130,4 +130,40 @@ final class ExecTests: IntegrationTestCase {
         XCTAssertNotEqual(result.exitCode, 0)
         XCTAssertTrue(result.stderr.contains("does not exist"), "\(result)")
     }
+
+    func testTwentyConcurrentExecsAllSucceed() throws {
+        let (id, _) = try runningContainer()
+        let execs = try (0..<20).map { n in
+            try startRuntime(["exec", id, "sh", "-c", "echo exec-\(n); exit \(n % 5)"])
+        }
+        for (n, result) in execs.map({ $0.wait(timeout: 60) }).enumerated() {
+            XCTAssertEqual(result.exitCode, Int32(n % 5), "\(result)")
+            XCTAssertEqual(result.stdout, "exec-\(n)\n", "\(result)")
+        }
+        XCTAssertEqual(try state(id)["status"] as? String, "running")
+        try delete(id, force: true)
+        assertNoLeaks("after 20 concurrent execs")
+    }
+
+    /// Execs started while the container's init is exiting either run or fail cleanly; none
+    /// hangs and nothing is left behind.
+    func testExecRacingInitExitNeitherHangsNorLeaks() throws {
+        let bundle = try makeBundle(["sh", "-c", "sleep 0.3"])
+        let id = newID()
+        try create(bundle, id: id)
+        try start(id)
+        var results: [CommandResult] = []
+        let deadline = Date().addingTimeInterval(1.5)
+        while Date() < deadline {
+            results.append(try startRuntime(["exec", id, "true"]).wait(timeout: 20))
+        }
+        XCTAssertFalse(results.contains(where: \.timedOut), results.map(\.description).joined(separator: "\n"))
+        for result in results where !result.succeeded {
+            XCTAssertFalse(result.stderr.isEmpty, "a failing exec said nothing: \(result)")
+        }
+        XCTAssertTrue(results.contains(where: { !$0.succeeded }), "no exec reached the stopped container")
+        try waitForStatus(id, "stopped")
+        try delete(id)
+        assertNoLeaks("after execs racing the init's exit")
+    }
 }

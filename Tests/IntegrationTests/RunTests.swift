@@ -103,4 +103,25 @@ final class RunTests: IntegrationTestCase {
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.date(from: trimmed)
     }
+
+    /// `run` with `process.terminal` and no console socket: the runtime makes the pty the
+    /// process's stdio and copies it to its own (here script(1)'s pty), both ways.
+    func testForegroundTerminalWithoutConsoleSocket() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            throw XCTSkip("script(1) from util-linux is not installed")
+        }
+        let bundle = try makeBundle(["sh", "-c", "tty; read line; echo got-$line; stty size"])
+        bundle.config["process.terminal"] = true
+        bundle.config["process.consoleSize"] = ["height": 30, "width": 100]
+        try bundle.save()
+        let input = workDir + "/tty-input"
+        try "hello\n".write(toFile: input, atomically: false, encoding: .utf8)
+        let command = ([TestEnvironment.runtimePath] + globalOptions + ["run", "--bundle", bundle.path, newID()])
+            .map { "'\($0)'" }.joined(separator: " ")
+        let result = try host(["/usr/bin/script", "-qec", command, "/dev/null"], stdin: input)
+        XCTAssertEqual(result.exitCode, 0, "\(result)")
+        XCTAssertTrue(result.stdout.contains("/dev/pts/"), "not on a pty: \(result)")
+        XCTAssertTrue(result.stdout.contains("got-hello"), "stdin did not reach the container: \(result)")
+        assertNoLeaks()
+    }
 }

@@ -127,8 +127,8 @@ class IntegrationTestCase: XCTestCase {
 
     /// Runs any host command (ip, cat, ...), failing the test when it cannot even start.
     @discardableResult
-    func host(_ argv: [String], timeout: Double = 20) throws -> CommandResult {
-        let child = try Subprocess(argv, outputDir: workDir)
+    func host(_ argv: [String], stdin: String? = nil, timeout: Double = 20) throws -> CommandResult {
+        let child = try Subprocess(argv, outputDir: workDir, stdin: stdin)
         children.append(child)
         return child.wait(timeout: timeout)
     }
