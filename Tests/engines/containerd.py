@@ -6,6 +6,7 @@ import re
 
 import harness
 import hostenv
+import probes
 from engine import TTY_AND_SIZE, Engine, scenario
 from harness import expect, expect_rc
 from images import IMAGE
@@ -191,3 +192,10 @@ def missing_executable(c, rt):
     finally:
         if name in c.ctr("containers", "ls", "--quiet").out.split():
             c.remove(name)
+
+
+def run_probe(c, rt, options, script, ctx):
+    return harness.run(c.run_argv(rt, c.fresh_name(rt, "probe"), ["--rm", *options], "sh", "-c", script))
+
+
+probes.register(NAME, run_probe)

@@ -6,6 +6,7 @@ import re
 
 import harness
 import hostenv
+import probes
 from containerd import containerd_daemon
 from engine import TTY_AND_SIZE, Engine, expect_missing_executable, scenario
 from harness import expect, expect_rc
@@ -122,6 +123,16 @@ def exec_plain(d, rt, name):
     expect("from exec in sleep" in r.out, "want the output of a process next to pid 1 (sleep)", r)
 
 
+@scenario(NAME, "exec -u 65534 -w /tmp -e FOO=bar: the exec'd process's attributes")
+@in_one_container
+def exec_attributes(d, rt, name):
+    r = d.docker("exec", "-u", "65534:65534", "-w", "/tmp", "-e", "FOO=bar", name,
+                 "sh", "-c", "echo $(id -u) $(id -g) $(pwd) $FOO; grep ^CapEff: /proc/self/status | cut -f2")
+    expect_rc(r, 0, "exec with attributes")
+    expect(r.out.split() == ["65534", "65534", "/tmp", "bar", "0000000000000000"],
+           "want uid/gid 65534, cwd /tmp, FOO=bar and no effective capabilities for a non-root user", r)
+
+
 @scenario(NAME, "exec -it: a terminal")
 @in_one_container
 def exec_it(d, rt, name):
@@ -207,7 +218,62 @@ def network(d, rt):
     expect(interfaces(r.out) == ["lo"], "want only lo with --network none", r)
 
 
+def namespaces_of(pid, kinds=("net", "ipc", "pid")):
+    return {k: os.readlink(f"/proc/{pid}/ns/{k}") for k in kinds}
+
+
+@scenario(NAME, "--network/--ipc/--pid container:NAME: another container's namespaces, joined by path")
+def join_container(d, rt):
+    first = d.detached(rt, "shared", "sleep", "1000", options=["--ipc", "shareable"])
+    second = None
+    try:
+        want = namespaces_of(int(d.inspect(first, "{{.State.Pid}}")))
+        second = d.fresh_name(rt, "joiner")
+        r = d.docker("run", "-d", "--name", second, "--runtime", d.runtime_name(rt),
+                     *[f"--{k}=container:{first}" for k in ("network", "ipc", "pid")], IMAGE, "sleep", "1000")
+        expect_rc(r, 0, "docker run --network container:")
+        got = namespaces_of(int(d.inspect(second, "{{.State.Pid}}")))
+        expect(got == want, f"want the first container's namespaces {want}, got {got}")
+    finally:
+        if second:
+            d.remove(second)
+        d.remove(first)
+
+
+@scenario(NAME, "restart: a new init process in the same container")
+@in_one_container
+def restart(d, rt, name):
+    before = d.inspect(name, "{{.State.Pid}}")
+    expect_rc(d.docker("restart", "--time", "0", name), 0, "docker restart")
+    after = d.inspect(name, "{{.State.Pid}}")
+    expect(after not in (before, "0"), f"want a new pid after restart, got {before} then {after}")
+    expect_rc(d.docker("exec", name, "true"), 0, "exec after restart")
+
+
+@scenario(NAME, "exec -d: a detached process")
+@in_one_container
+def exec_detached(d, rt, name):
+    expect_rc(d.docker("exec", "-d", name, "sh", "-c", "echo detached > /tmp/mark"), 0, "docker exec -d")
+    harness.eventually(lambda: d.docker("exec", name, "cat", "/tmp/mark").out.strip() == "detached",
+                       "the detached process wrote its mark")
+
+
+@scenario(NAME, "exec of a missing executable: runc's error text, exit 126")
+@in_one_container
+def exec_missing_executable(d, rt, name):
+    r = d.docker("exec", name, "nosuchcmd")
+    expect_missing_executable(r, "nosuchcmd", 126)
+
+
 @scenario(NAME, "missing executable: runc's error text, exit 127")
 def missing_executable(d, rt):
     r = d.docker("run", "--rm", *d.run_args(rt), IMAGE, "nosuchcmd")
     expect_missing_executable(r, "nosuchcmd", 127)
+
+
+def run_probe(d, rt, options, script, ctx):
+    network = [] if "--network" in options else ["--network", "none"]
+    return d.docker("run", "--rm", "--runtime", d.runtime_name(rt), *network, *options, IMAGE, "sh", "-c", script)
+
+
+probes.register(NAME, run_probe)

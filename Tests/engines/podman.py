@@ -6,6 +6,7 @@ import re
 
 import harness
 import hostenv
+import probes
 from engine import TTY_AND_SIZE, Engine, expect_missing_executable, scenario
 from harness import expect, expect_rc
 from images import IMAGE
@@ -17,6 +18,10 @@ class Podman(Engine):
     name = NAME
     binaries = ["podman", "conmon"]
     bookkeeping_cgroups = {"conmon"}
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.bookkeeping_cgroups = set(self.bookkeeping_cgroups)
 
     def bookkeeping_mounts(self):
         # containers/storage makes its overlay home a private self-bind.
@@ -51,8 +56,8 @@ runtime_supports_json = ["crun", "runc", "kata", "runsc", "youki", "krun", "swif
         result = self.podman(self.runtimes[0], "import", self.rootfs_tar, IMAGE, timeout=120)
         expect_rc(result, 0, "podman import")
 
-    def podman(self, rt, *args, timeout=60):
-        return harness.run(self.argv(rt, *args), timeout=timeout, env=self.env)
+    def podman(self, rt, *args, timeout=60, pass_fds=()):
+        return harness.run(self.argv(rt, *args), timeout=timeout, env=self.env, pass_fds=pass_fds)
 
     def argv(self, rt, *args):
         return ["podman", "--root", f"{self.work}/root", "--runroot", f"{self.work}/runroot",
@@ -126,6 +131,16 @@ def exec_plain(p, rt, name):
     r = p.podman(rt, "exec", name, "sh", "-c", "echo from exec in $(cat /proc/1/comm); exit 5")
     expect_rc(r, 5, "exec")
     expect("from exec in sleep" in r.out, "want the output of a process next to pid 1 (sleep)", r)
+
+
+@scenario(NAME, "exec -u 65534 -w /tmp -e FOO=bar: the exec'd process's attributes")
+@in_one_container
+def exec_attributes(p, rt, name):
+    r = p.podman(rt, "exec", "-u", "65534:65534", "-w", "/tmp", "-e", "FOO=bar", name,
+                 "sh", "-c", "echo $(id -u) $(id -g) $(pwd) $FOO; grep ^CapEff: /proc/self/status | cut -f2")
+    expect_rc(r, 0, "exec with attributes")
+    expect(r.out.split() == ["65534", "65534", "/tmp", "bar", "0000000000000000"],
+           "want uid/gid 65534, cwd /tmp, FOO=bar and no effective capabilities for a non-root user", r)
 
 
 @scenario(NAME, "exec -it: a terminal")
@@ -231,6 +246,88 @@ def user(p, rt):
     expect("uid=65534(nobody) gid=65534(nogroup)" in r.out, "want uid and gid 65534", r)
 
 
+def namespaces_of(pid, kinds=("net", "ipc", "uts", "pid")):
+    return {k: os.readlink(f"/proc/{pid}/ns/{k}") for k in kinds}
+
+
+@scenario(NAME, "--network/--ipc/--uts/--pid container:NAME: another container's namespaces, joined by path")
+@in_one_container
+def join_container(p, rt, name):
+    first = namespaces_of(int(p.inspect(rt, name, "{{.State.Pid}}")))
+    second = p.detached(rt, "joiner", "sleep", "1000",
+                        options=[f"--{k}=container:{name}" for k in ("network", "ipc", "uts", "pid")])
+    try:
+        got = namespaces_of(int(p.inspect(rt, second, "{{.State.Pid}}")))
+        expect(got == first, f"want the first container's namespaces {first}, got {got}")
+        r = p.podman(rt, "exec", second, "sh", "-c", "ps -o comm | grep -c sleep")
+        expect(r.out.strip() == "2", "want both sleeps visible in the shared pid namespace", r)
+    finally:
+        p.remove(rt, second)
+
+
+@scenario(NAME, "pod: containers share the infra container's namespaces")
+def pod(p, rt):
+    pod = p.fresh_name(rt, "pod")
+    r = p.podman(rt, "pod", "create", "--name", pod, "--cgroup-parent", p.place.sub(NAME),
+                 "--infra-image", IMAGE, "--infra-command", "sleep 1000", "--share", "net,ipc,uts")
+    expect_rc(r, 0, "pod create")
+    # podman removes a pod's cgroup from the v1 controllers only, whatever the runtime; its
+    # name=systemd and unified directories stay.
+    p.bookkeeping_cgroups.add(p.podman(rt, "pod", "inspect", "--format", "{{.Id}}", pod).out.strip())
+    try:
+        member = p.fresh_name(rt, "member")
+        r = p.podman(rt, "run", "-d", "--pod", pod, "--name", member, IMAGE, "sleep", "1000")
+        expect_rc(r, 0, "run --pod")
+        infra = p.podman(rt, "pod", "inspect", "--format", "{{.InfraContainerID}}", pod).out.strip()
+        want = namespaces_of(int(p.inspect(rt, infra, "{{.State.Pid}}")), ("net", "ipc", "uts"))
+        got = namespaces_of(int(p.inspect(rt, member, "{{.State.Pid}}")), ("net", "ipc", "uts"))
+        expect(got == want, f"want the infra container's namespaces {want}, got {got}")
+    finally:
+        p.podman(rt, "pod", "rm", "--force", "--time", "0", pod)
+
+
+@scenario(NAME, "restart: a new init process in the same container")
+@in_one_container
+def restart(p, rt, name):
+    before = p.inspect(rt, name, "{{.State.Pid}}")
+    expect_rc(p.podman(rt, "restart", "--time", "0", name), 0, "restart")
+    after = p.inspect(rt, name, "{{.State.Pid}}")
+    expect(after not in (before, "0"), f"want a new pid after restart, got {before} then {after}")
+    expect_rc(p.podman(rt, "exec", name, "true"), 0, "exec after restart")
+
+
+@scenario(NAME, "exec -d: a detached process")
+@in_one_container
+def exec_detached(p, rt, name):
+    expect_rc(p.podman(rt, "exec", "-d", name, "sh", "-c", "echo detached > /tmp/mark"), 0, "exec -d")
+    harness.eventually(lambda: p.podman(rt, "exec", name, "cat", "/tmp/mark").out.strip() == "detached",
+                       "the detached process wrote its mark")
+
+
+@scenario(NAME, "--preserve-fds 1: fd 3 passed through conmon and the runtime")
+def preserve_fds(p, rt):
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"through fd 3\n")
+    os.close(write_end)
+    try:
+        if read_end != 3:
+            os.dup2(read_end, 3)
+            os.close(read_end)
+        r = p.podman(rt, "run", "--rm", "--preserve-fds", "1", *p.run_args(), IMAGE, "cat", "/proc/self/fd/3",
+                     pass_fds=(3,))
+    finally:
+        os.close(3)
+    expect_rc(r, 0, "run --preserve-fds 1")
+    expect(r.out.strip() == "through fd 3", "want the pipe's contents on fd 3", r)
+
+
+@scenario(NAME, "exec of a missing executable: runc's error text, exit 127")
+@in_one_container
+def exec_missing_executable(p, rt, name):
+    r = p.podman(rt, "exec", name, "nosuchcmd")
+    expect_missing_executable(r, "nosuchcmd", 127)
+
+
 @scenario(NAME, "missing executable: runc's error text, exit 127")
 def missing_executable(p, rt):
     r = p.podman(rt, "run", "--rm", *p.run_args(), IMAGE, "nosuchcmd")
@@ -242,3 +339,10 @@ def not_executable(p, rt):
     r = p.podman(rt, "run", "--rm", *p.run_args(), IMAGE, "/etc/motd")
     expect_rc(r, 126, "not executable")
     expect("permission denied" in r.err, "want 'permission denied'", r)
+
+
+def run_probe(p, rt, options, script, ctx):
+    return p.podman(rt, "run", "--rm", *p.run_args(), *options, IMAGE, "sh", "-c", script)
+
+
+probes.register(NAME, run_probe)
