@@ -52,6 +52,9 @@ conformance-runc:
 bench: bin/swiftlet
 	python3 bench/bench.py --swiftlet $(RUNTIME) $(BENCH_ARGS)
 
+engines: bin/swiftlet
+	sh scripts/install-engine-deps.sh && python3 Tests/engines/run.py --swiftlet $(RUNTIME)
+
 coverage:
 	python3 conformance/run.py --coverage
 

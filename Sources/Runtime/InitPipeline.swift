@@ -68,8 +68,9 @@ enum InitPipeline {
     /// Stage 2 is the container's init, pid 1 of its pid namespace.
     static let stage2: [InitStage] = [
         InitStage("registration", InitStages.waitForParent),
-        // A cgroup mount in a new cgroup namespace must see that namespace; otherwise joining
-        // waits until the rootfs is done, overlapping the parent's slow cgroup migration.
+        // A cgroup mount shows the container's own cgroup (a new namespace's root, or a bind of
+        // its directory): join first. Otherwise joining waits until the rootfs is done,
+        // overlapping the parent's slow cgroup migration.
         InitStage("join cgroup", when: { $0.needsCgroupBeforeMounts }, InitStages.joinCgroup),
         InitStage("rootfs mounts", when: { $0.hasNewMountNamespace }, InitStages.prepareRootfs),
         InitStage("runtime hooks", InitStages.runtimeHooks),
@@ -151,7 +152,7 @@ func formatMillis(_ seconds: Double) -> String {
 
 extension InitContext {
     var needsCgroupBeforeMounts: Bool {
-        newCgroupNamespace && (spec.mounts?.contains { $0.type == "cgroup" || $0.type == "cgroup2" } ?? false)
+        spec.mounts?.contains { $0.type == "cgroup" || $0.type == "cgroup2" } ?? false
     }
 
     var hasNewMountNamespace: Bool {

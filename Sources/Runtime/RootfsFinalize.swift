@@ -5,9 +5,15 @@ import Glibc
 import Linux
 
 extension RootfsSetup {
-    /// Read-only remounts of the ro tmpfs and /dev mounts (mounted writable by prepare), their
-    /// recursive attributes, root.readonly, linux.readonlyPaths, then linux.maskedPaths.
+    /// A missing process.cwd (made while the root is still writable), read-only remounts of
+    /// the ro tmpfs and /dev mounts (mounted writable by prepare), their recursive attributes,
+    /// root.readonly, linux.readonlyPaths, then linux.maskedPaths.
     public func finalize() throws {
+        // runc creates a missing cwd (0755, as the container's root) and ctr relies on it:
+        // `ctr run --cwd /new/dir`. After pivot_root the path cannot leave the container.
+        if let cwd = spec.process?.cwd, cwd.hasPrefix("/"), cwd != "/" {
+            try inStage("process.cwd", cwd) { try makeDirectories(cwd) }
+        }
         for m in try plannedMounts() where m.readOnlyDeferred {
             try inStage("mounts[\(m.index)]", m.subject) {
                 if m.options.isReadOnly { try remountReadOnly(m.destination, flags: m.options.flags) }
@@ -26,6 +32,18 @@ extension RootfsSetup {
         }
         if let masked = spec.linux?.maskedPaths, !masked.isEmpty {
             try mask(masked)
+        }
+    }
+
+    /// mkdir -p, in the container's root: existing components (directories, or symlinks the
+    /// next mkdir follows) are fine.
+    func makeDirectories(_ path: String) throws {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            do {
+                try sys.mkdirat(AtFlag.fdcwd, prefix, mode: 0o755)
+            } catch let error as SyscallError where error.errno == EEXIST {}
         }
     }
 

@@ -125,6 +125,21 @@ final class RootfsPivotFinalizeTests: XCTestCase {
         XCTAssertEqual(sys.openDescriptors, [])
     }
 
+    func testFinalizeCreatesAMissingCwdBeforeTheRootTurnsReadOnly() throws {
+        let sys = RecordingSyscalls()
+        sys.addDirectory("/srv")
+        var spec = makeSpec([])
+        spec.root?.readonly = true
+        spec.process = Process()
+        spec.process?.cwd = "/srv/new/dir"
+        try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).finalize()
+        XCTAssertEqual(sys.calls, [
+            "mkdir /srv/new 755",
+            "mkdir /srv/new/dir 755",
+            "mount - / - bind|remount|rdonly",
+        ])
+    }
+
     func testMaskFallsBackWhenTheSharedBindOrOneInodeIsRefused() throws {
         let sys = finalizeSyscalls()
         sys.fail("mount", at: "/proc/acpi", errno: EINVAL)
