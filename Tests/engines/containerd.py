@@ -7,7 +7,7 @@ import re
 import harness
 import hostenv
 import probes
-from engine import TTY_AND_SIZE, Engine, scenario
+from engine import PARALLEL, TTY_AND_SIZE, Engine, expect_parallel_runs, scenario
 from harness import expect, expect_rc
 from images import IMAGE
 
@@ -179,6 +179,12 @@ def kill(c, rt):
         finally:
             if c.task(name) or name in c.ctr("containers", "ls", "--quiet").out.split():
                 c.remove(name)
+
+
+@scenario(NAME, f"{PARALLEL} containers at once: each its own output and exit code")
+def parallel(c, rt):
+    argvs = [c.run_argv(rt, c.fresh_name(rt, "parallel"), ["--rm"], "sh", "-c", f"echo run-{n}; exit {n}") for n in range(1, PARALLEL + 1)]
+    expect_parallel_runs(harness.run_parallel(argvs, env=None))
 
 
 @scenario(NAME, "missing executable: runc's error text")

@@ -8,7 +8,7 @@ import harness
 import hostenv
 import probes
 from containerd import containerd_daemon
-from engine import TTY_AND_SIZE, Engine, expect_missing_executable, scenario
+from engine import PARALLEL, TTY_AND_SIZE, Engine, expect_parallel_runs, expect_missing_executable, scenario
 from harness import expect, expect_rc
 from images import IMAGE
 
@@ -263,6 +263,25 @@ def exec_detached(d, rt, name):
 def exec_missing_executable(d, rt, name):
     r = d.docker("exec", name, "nosuchcmd")
     expect_missing_executable(r, "nosuchcmd", 126)
+
+
+@scenario(NAME, f"{PARALLEL} containers at once: each its own output and exit code")
+def parallel(d, rt):
+    argvs = [[CLIENT, "run", "--rm", *d.run_args(rt), IMAGE, "sh", "-c", f"echo run-{n}; exit {n}"] for n in range(1, PARALLEL + 1)]
+    expect_parallel_runs(harness.run_parallel(argvs, env=d.env))
+
+
+@scenario(NAME, "--memory 16m and a 64M allocation: OOM-killed, exit 137")
+def oom(d, rt):
+    name = d.fresh_name(rt, "oom")
+    try:
+        r = d.docker("run", "--name", name, *d.run_args(rt), "--memory", "16m", "--memory-swap", "16m", IMAGE,
+                 "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
+        expect_rc(r, 137, "the OOM-killed container")
+        oom_killed = d.inspect(name, "{{.State.OOMKilled}}")
+        expect(oom_killed == "true", f"want OOMKilled true, got {oom_killed}")
+    finally:
+        d.remove(name)
 
 
 @scenario(NAME, "missing executable: runc's error text, exit 127")

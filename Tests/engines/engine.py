@@ -92,3 +92,14 @@ def expect_missing_executable(result, name, exit_code):
     harness.expect(f'exec: "{name}": executable file not found in $PATH' in text,
                    "want runc's 'executable file not found in $PATH' error text", result)
     harness.expect_rc(result, exit_code, "missing executable")
+
+
+PARALLEL = 8
+
+
+def expect_parallel_runs(results):
+    """Each of PARALLEL `run --rm ... sh -c 'echo run-$N; exit $N'` printed its own line and
+    exited with its own code."""
+    for n, r in enumerate(results, start=1):
+        harness.expect_rc(r, n, f"parallel run {n}")
+        harness.expect(r.out.strip() == f"run-{n}", f"want run-{n} from run {n}", r)

@@ -51,6 +51,28 @@ def run(argv, timeout=60, env=None, input=None, pass_fds=()):
     return Result(argv, proc.returncode, out, err, time.monotonic() - start)
 
 
+def run_parallel(argvs, timeout=120, env=None):
+    """Runs the commands at the same time; returns their Results in order."""
+    import threading
+    results = [None] * len(argvs)
+    errors = []
+
+    def one(i):
+        try:
+            results[i] = run(argvs[i], timeout=timeout, env=env)
+        except Failure as f:
+            errors.append(str(f))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(argvs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise Failure("\n".join(errors))
+    return results
+
+
 def run_in_pty(argv, timeout=60, env=None):
     """Runs argv with a new pseudo-terminal as its controlling terminal and stdin/stdout/stderr,
     as a user's `-it` would, 24 rows by 80 columns; returns what it wrote there, without CRs."""

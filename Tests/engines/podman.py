@@ -1,13 +1,14 @@
 """podman (with conmon) driving the runtime: `podman --runtime PATH`, private storage, runtime
 state and config, cgroupfs manager. No daemon: every command is its own process."""
 
+import json
 import os
 import re
 
 import harness
 import hostenv
 import probes
-from engine import TTY_AND_SIZE, Engine, expect_missing_executable, scenario
+from engine import PARALLEL, TTY_AND_SIZE, Engine, expect_parallel_runs, expect_missing_executable, scenario
 from harness import expect, expect_rc
 from images import IMAGE
 
@@ -326,6 +327,57 @@ def preserve_fds(p, rt):
 def exec_missing_executable(p, rt, name):
     r = p.podman(rt, "exec", name, "nosuchcmd")
     expect_missing_executable(r, "nosuchcmd", 127)
+
+
+HOOK_STAGES = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
+# The state each stage sees (runtime.md lifecycle): poststart comes after the user's process
+# started, so `running`.
+HOOK_STATUSES = {"prestart": "creating", "createRuntime": "creating", "createContainer": "creating",
+                 "startContainer": "created", "poststart": "running", "poststop": "stopped"}
+
+
+@scenario(NAME, "--hooks-dir: all six OCI hook stages run with the container's state",
+          todo={"runc": "runc 1.1 runs poststart hooks before the process starts, with status created "
+                        "(runc#4347, moved in runc 1.5 by runc#5186)"})
+def hooks(p, rt):
+    hooks_dir = os.path.join(p.work, "hooks", rt.name)
+    out = os.path.join(hooks_dir, "out")
+    os.makedirs(out, exist_ok=True)
+    for stage in HOOK_STAGES:
+        # startContainer runs in the container: its path and output are the container's.
+        target = "/hooks-out" if stage == "startContainer" else out
+        with open(os.path.join(hooks_dir, f"{stage}.json"), "w") as f:
+            json.dump({"version": "1.0.0", "when": {"always": True}, "stages": [stage],
+                       "hook": {"path": "/bin/sh", "args": ["sh", "-c", f"cat > {target}/{stage}.json"]}}, f)
+    name = p.fresh_name(rt, "hooks")
+    r = p.podman(rt, "--hooks-dir", hooks_dir, "run", "--name", name, *p.run_args(), "-v", f"{out}:/hooks-out",
+                 IMAGE, "true")
+    expect_rc(r, 0, "run with hooks")
+    cid = p.inspect(rt, name, "{{.Id}}")
+    p.remove(rt, name)
+    statuses = {}
+    for stage in HOOK_STAGES:
+        path = os.path.join(out, f"{stage}.json")
+        expect(os.path.exists(path), f"the {stage} hook did not run")
+        with open(path) as f:
+            state = json.load(f)
+        expect(state.get("id") == cid, f"{stage}: want the container's id in the state, got {state.get('id')}")
+        statuses[stage] = state.get("status")
+    expect(statuses == HOOK_STATUSES, f"want the statuses {HOOK_STATUSES}, got {statuses}")
+
+
+@scenario(NAME, f"{PARALLEL} containers at once: each its own output and exit code")
+def parallel(p, rt):
+    argvs = [p.argv(rt, "run", "--rm", *p.run_args(), IMAGE, "sh", "-c", f"echo run-{n}; exit {n}") for n in range(1, PARALLEL + 1)]
+    expect_parallel_runs(harness.run_parallel(argvs, env=p.env))
+
+
+@scenario(NAME, "--memory 16m and a 64M allocation: OOM-killed, exit 137")
+def oom(p, rt):
+    # conmon 2.1.6 reports no OOM on cgroup v1 whatever the runtime (OOMKilled stays false).
+    r = p.podman(rt, "run", "--rm", *p.run_args(), "--memory", "16m", "--memory-swap", "16m", IMAGE,
+                 "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
+    expect_rc(r, 137, "the OOM-killed container")
 
 
 @scenario(NAME, "missing executable: runc's error text, exit 127")
