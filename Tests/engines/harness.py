@@ -218,6 +218,7 @@ class Reporter:
         self.stream = stream
         self.count = self.passed = self.failed = self.skipped = self.todo = 0
         self.failures = []
+        self.interrupted = False
 
     def line(self, text):
         print(text, file=self.stream, flush=True)
@@ -243,6 +244,10 @@ class Reporter:
         except Exception:  # a bug in the scenario itself still has to show up as a failure
             self._failed(name, traceback.format_exc(), start, todo)
             return False
+        except KeyboardInterrupt:  # the group is being stopped: this test did not finish
+            self._failed(name, "interrupted", start)
+            self.interrupted = True
+            raise
         self.passed += 1
         note = f" # TODO passes although: {todo}" if todo else ""
         self.line(f"ok {self.count} - {name} ({time.monotonic() - start:.1f}s){note}")

@@ -159,6 +159,8 @@ def main():
                 teardown(report, eng, place)
     except KeyboardInterrupt as e:
         report.comment(f"interrupted ({e}); cleaning up")
+        if not report.interrupted:  # between tests: an interrupted group still never passes
+            report.failed += 1
     finally:
         for eng in active:  # an interrupted engine: stop it whatever its state
             eng.remove_all()
