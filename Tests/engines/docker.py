@@ -133,6 +133,23 @@ def exec_attributes(d, rt, name):
            "want uid/gid 65534, cwd /tmp, FOO=bar and no effective capabilities for a non-root user", r)
 
 
+@scenario(NAME, "run -i: stdin reaches the process, up to EOF")
+def run_stdin(d, rt):
+    r = harness.run([CLIENT, "run", "--rm", "-i", *d.run_args(rt), IMAGE, "sh", "-c", "tr a-z A-Z; exit 9"],
+                    env=d.env, input="piped through stdin\n")
+    expect_rc(r, 9, "run -i")
+    expect(r.out.strip() == "PIPED THROUGH STDIN", "want our stdin upper-cased back", r)
+
+
+@scenario(NAME, "exec -i: stdin reaches the exec'd process, up to EOF")
+@in_one_container
+def exec_stdin(d, rt, name):
+    r = harness.run([CLIENT, "exec", "-i", name, "sh", "-c", "tr a-z A-Z; exit 9"], env=d.env,
+                    input="piped through stdin\n")
+    expect_rc(r, 9, "exec -i")
+    expect(r.out.strip() == "PIPED THROUGH STDIN", "want our stdin upper-cased back", r)
+
+
 @scenario(NAME, "exec -it: a terminal")
 @in_one_container
 def exec_it(d, rt, name):
