@@ -4,6 +4,7 @@ PATH --runc-root DIR`: its own daemon with private root, state and sockets."""
 import os
 import re
 
+import differential
 import harness
 import hostenv
 import probes
@@ -205,3 +206,10 @@ def run_probe(c, rt, options, script, ctx):
 
 
 probes.register(NAME, run_probe)
+
+
+differential.register(NAME, [
+    ("defaults", []),
+    ("--privileged", ["--privileged"]),
+    ("--read-only --seccomp", ["--read-only", "--seccomp"]),
+], run_probe)

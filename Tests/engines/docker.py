@@ -4,6 +4,7 @@ with `docker run --runtime NAME`: private data and exec roots, no iptables, no b
 import os
 import re
 
+import differential
 import harness
 import hostenv
 import probes
@@ -313,3 +314,13 @@ def run_probe(d, rt, options, script, ctx):
 
 
 probes.register(NAME, run_probe)
+
+
+differential.register(NAME, [
+    ("defaults", []),
+    ("--read-only --tmpfs /run", ["--read-only", "--tmpfs", "/run"]),
+    ("--network host", ["--network", "host"]),
+    ("-u 65534:65534 --cap-drop ALL --security-opt no-new-privileges", ["-u", "65534:65534", "--cap-drop", "ALL",
+                                                                        "--security-opt", "no-new-privileges"]),
+    ("--init --ipc shareable --shm-size 2m", ["--init", "--ipc", "shareable", "--shm-size", "2m"]),
+], run_probe)

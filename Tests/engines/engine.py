@@ -30,6 +30,8 @@ class Engine:
         self.runtimes = runtimes
         self.daemons = []
         self._serial = 0
+        # What the control showed, for scenarios that compare swiftlet with it.
+        self.observed = {}
         os.makedirs(self.work, exist_ok=True)
 
     def missing(self):
