@@ -110,8 +110,10 @@ func asciiCaseInsensitiveEqual(_ a: String, _ b: String) -> Bool {
     return a.utf8.elementsEqual(b.utf8) { fold($0) == fold($1) }
 }
 
+/// At the document's root there is no path to print, so the message says where instead.
 func mismatch(_ expected: String, _ got: JSONValue, _ path: [CodingKey]) -> JSONDecodeError {
-    JSONDecodeError(codingPath: path, message: "expected \(expected), got \(got.kindName)")
+    let place = path.isEmpty ? " at the top level" : ""
+    return JSONDecodeError(codingPath: path, message: "expected \(expected)\(place), got \(got.kindName)")
 }
 
 /// Shared by every decoder of one decode call; a class so copying a decoder stays one retain.

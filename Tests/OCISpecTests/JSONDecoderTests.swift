@@ -66,7 +66,7 @@ final class JSONDecoderTests: XCTestCase {
         XCTAssertEqual(decodeError(Config.self, #"{"ociVersion":"1","linux":[]}"#)?.description, "linux: expected object, got array")
         XCTAssertEqual(decodeError(Config.self, #"{"ociVersion":"1","linux":{"namespaces":{}}}"#)?.description,
                        "linux.namespaces: expected array, got object")
-        XCTAssertEqual(decodeError(Config.self, "[]")?.description, "expected object, got array")
+        XCTAssertEqual(decodeError(Config.self, "[]")?.description, "expected object at the top level, got array")
         XCTAssertEqual(decodeError(Widths.self, #"{"b":"true"}"#)?.description, "b: expected boolean, got string")
         XCTAssertEqual(decodeError(Widths.self, #"{"u32":"1"}"#)?.description, "u32: expected integer, got string")
         XCTAssertEqual(decodeError(Widths.self, #"{"d":false}"#)?.description, "d: expected number, got boolean")
