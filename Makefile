@@ -7,7 +7,7 @@ RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xcc -DSWIFTLET_COMMIT='
 RUNTIME ?= $(CURDIR)/bin/swiftlet
 DEMO_BUNDLE ?= /tmp/swiftlet-demo
 
-.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench
+.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench fuzz robustness
 
 all: bin/swiftlet
 
@@ -57,6 +57,11 @@ engines: bin/swiftlet
 
 coverage:
 	python3 conformance/run.py --coverage
+
+# libFuzzer on config.json decoding and validation, bounded (FUZZ_SECONDS, default 120).
+FUZZ_SECONDS ?= 120
+fuzz:
+	sh fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build bin
