@@ -32,10 +32,18 @@ int sl_setns(int fd, int nstype) { return setns(fd, nstype); }
 int sl_unshare(int flags) { return unshare(flags); }
 
 pid_t sl_clone3(uint64_t flags, int exit_signal) {
+    return sl_clone3_into_cgroup(flags, exit_signal, -1);
+}
+
+pid_t sl_clone3_into_cgroup(uint64_t flags, int exit_signal, int cgroup_fd) {
     struct clone_args args;
     memset(&args, 0, sizeof(args));
     args.flags = flags;
     args.exit_signal = (uint64_t)exit_signal;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)cgroup_fd;
+    }
     return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 

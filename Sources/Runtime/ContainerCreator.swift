@@ -133,7 +133,8 @@ public struct ContainerCreator {
             mode: .create, containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
             listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
-            seccompNotify: seccomp?.usesNotify, debug: options.debug, logJSON: options.logJSON)
+            seccompNotify: seccomp?.usesNotify, selfJoinCgroups: cgroup.paths, debug: options.debug,
+            logJSON: options.logJSON)
         let creatingState = { (pid: Int32) in
             State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(pid), bundle: bundle,
                   annotations: spec.annotations)
@@ -141,6 +142,7 @@ public struct ContainerCreator {
         var handlers = InitSession.Handlers()
         handlers.idMaps = spec.linux
         handlers.cgroup = cgroup
+        handlers.initJoinsCgroup = true
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = spec.linux?.seccomp
         handlers.seccompState = creatingState

@@ -82,14 +82,16 @@ public struct ContainerExec {
         linux.memoryPolicy = containerSpec.linux?.memoryPolicy
         spec.linux = linux
 
+        let cgroup = try execCgroup(container)
         let session = try InitSession(root: options.root, preserved: options.preserveFDs, fifoFD: nil)
         let bootstrap = InitBootstrap(
             mode: .exec, containerID: options.id, bundle: container.record.bundle, spec: spec, noPivot: false,
             consoleToParent: process.terminal == true, preservedFDs: options.preserveFDs, listenFDs: nil,
             hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags, seccompNotify: seccomp?.usesNotify,
-            debug: options.debug, logJSON: options.logJSON)
+            selfJoinCgroups: cgroup?.paths, debug: options.debug, logJSON: options.logJSON)
         var handlers = InitSession.Handlers()
-        handlers.cgroup = try execCgroup(container)
+        handlers.cgroup = cgroup
+        handlers.initJoinsCgroup = cgroup != nil
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = containerSpec.linux?.seccomp
         handlers.seccompState = { _ in container.ociState() }

@@ -25,6 +25,9 @@ public struct InitBootstrap: Codable {
     public var hasSeccomp: Bool
     public var seccompFlags: UInt32?
     public var seccompNotify: Bool?
+    /// The container's cgroups (controller → directory, "" → cgroup2), for init to join
+    /// itself; nil when the parent moves it.
+    public var selfJoinCgroups: [String: String]?
     public var debug: Bool
     public var logJSON: Bool
 }

@@ -31,6 +31,9 @@ final class InitContext {
     var cloneFlags: UInt64 = 0
     var newUserNamespace = false
     var newCgroupNamespace = false
+    /// The container's cgroup2 directory, for CLONE_INTO_CGROUP.
+    var cgroup2FD: Int32 = -1
+    var cgroup2Path: String?
     /// Path of the executable, found before the barrier so `create` reports a missing one.
     var executable = ""
     var environment: [String] = []
@@ -58,6 +61,7 @@ enum InitPipeline {
     /// the time namespace, and clone the container's init into the new namespaces.
     static let stage1: [InitStage] = [
         InitStage("check single thread", InitStages.checkSingleThreaded),
+        InitStage("join cgroups", when: { $0.bootstrap.selfJoinCgroups != nil }, InitStages.joinCgroupsItself),
         InitStage("initial cpu affinity", when: { $0.bootstrap.mode == .exec && $0.process.execCPUAffinity?.initial != nil },
                   InitStages.setInitialCPUAffinity),
         InitStage("join namespaces", InitStages.joinNamespaces),

@@ -44,7 +44,14 @@ public enum InitProcess {
         }
 
         // With CLONE_PARENT the exit signal is inherited (SIGCHLD, stage 1 was forked); clone3 insists on 0.
-        let pid = sl_clone3(context.cloneFlags | cloneParent, 0)
+        var pid = sl_clone3_into_cgroup(context.cloneFlags | cloneParent, 0, context.cgroup2FD)
+        var joinCgroup2Later = false
+        if pid < 0 && context.cgroup2FD >= 0 {
+            // A cgroup2 directory that cannot take a process by clone (e.g. a threaded or
+            // controller-less domain): clone normally and move the child the slow way.
+            pid = sl_clone3(context.cloneFlags | cloneParent, 0)
+            joinCgroup2Later = true
+        }
         if pid < 0 { fail(sync, "clone into new namespaces: \(errnoDescription(errno))") }
         if pid > 0 {
             do { try sync.send(.childPid(pid)) } catch { exit(1) }
@@ -52,6 +59,12 @@ public enum InitProcess {
         }
 
         // Stage 2: pid 1 of the container.
+        if context.cgroup2FD >= 0 { close(context.cgroup2FD) }
+        if joinCgroup2Later, let unified = context.cgroup2Path {
+            do { try FileSystem.writeExisting(unified + "/cgroup.procs", "0") } catch {
+                fail(sync, "join cgroup \(unified): \(error)")
+            }
+        }
         var ready = false
         do {
             for stage in context.bootstrap.mode == .exec ? InitPipeline.execStage2 : InitPipeline.stage2 {

@@ -20,6 +20,8 @@ final class InitSession {
     struct Handlers {
         var idMaps: Linux?
         var cgroup: CgroupManager?
+        /// Init joined the cgroup itself (bootstrap.selfJoinCgroups): nothing to move.
+        var initJoinsCgroup = false
         var consoleSocket: String?
         var runtimeHooks: ((Int32) throws -> Void)?
         var seccomp: LinuxSeccomp?
@@ -93,7 +95,7 @@ final class InitSession {
             try IDMapWriter.write(pid: pid, linux: h.idMaps)
         }
         try channel.send(.proceed)
-        try h.cgroup?.addProcess(pid: pid)
+        if !h.initJoinsCgroup { try h.cgroup?.addProcess(pid: pid) }
         timer.lap("join cgroup")
         while true {
             let (message, fd) = try channel.expect(

@@ -15,6 +15,23 @@ enum InitStages {
         if threads != 1 { throw RuntimeError("init must be single-threaded, has \(threads) threads") }
     }
 
+    /// Stage 1 joins the container's cgroups itself, before any namespace changes what the
+    /// paths mean. Moving another process (the parent writing init's pid to cgroup.procs)
+    /// takes the kernel's global threadgroup lock, whose first taker waits a whole RCU grace
+    /// period (10-20 ms here). A single-threaded process writing "0" to a v1 `tasks` file
+    /// moves only itself and skips that lock; for cgroup2 the child is cloned straight into
+    /// the cgroup (CLONE_INTO_CGROUP), which needs no migration at all.
+    static func joinCgroupsItself(_ c: InitContext) throws {
+        guard let paths = c.bootstrap.selfJoinCgroups else { return }
+        for (controller, dir) in paths.sorted(by: { $0.key < $1.key }) where !controller.isEmpty {
+            try context("cgroup \(controller)") { try FileSystem.writeExisting(dir + "/tasks", "0") }
+        }
+        if let unified = paths[""] {
+            c.cgroup2FD = try check("open", path: unified) { open(unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            c.cgroup2Path = unified
+        }
+    }
+
     static func joinNamespaces(_ c: InitContext) throws {
         let entries = c.spec.linux?.namespaces ?? []
         for kind in NamespaceKind.joinOrder {

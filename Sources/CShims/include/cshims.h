@@ -33,6 +33,9 @@ int sl_setresgid(gid_t r, gid_t e, gid_t s);
 /* Like fork() with optional namespace flags and CLONE_PARENT, through clone3. Returns 0 in the
  * child, the child's pid in the caller, -1 on error (errno set). */
 pid_t sl_clone3(uint64_t flags, int exit_signal);
+/* sl_clone3 with CLONE_INTO_CGROUP when cgroup_fd >= 0: the child starts in that cgroup2
+ * directory, with no migration (and so none of its global lock). */
+pid_t sl_clone3_into_cgroup(uint64_t flags, int exit_signal, int cgroup_fd);
 
 /* Forks; the child gets fds[i] as fd 3+i (fds 0-2 inherited), every other fd closed, and execs
  * exe_fd (execveat AT_EMPTY_PATH). Only async-signal-safe calls run in the child. Returns the
