@@ -188,6 +188,24 @@ def parallel(c, rt):
     expect_parallel_runs(harness.run_parallel(argvs, env=None))
 
 
+@scenario(NAME, "task kill --all: an exec'd process gets the signal too")
+@in_one_container
+def kill_all(c, rt, name):
+    fg = harness.Background(c.argv("task", "exec", "--fifo-dir", f"{c.work}/fifo", "--exec-id", "trap", name, "sh", "-c",
+                                   'trap "echo got-usr1; exit 4" USR1; echo ready; while :; do sleep 0.1; done'))
+    try:
+        fg.wait_for("ready")
+        expect_rc(c.ctr("task", "kill", "--all", "--signal", "USR1", name), 0, "task kill --all")
+        r = fg.finish()
+        expect_rc(r, 4, "the exec'd process after kill --all USR1")
+        expect("got-usr1" in r.out, "want the exec'd process's trap output", r)
+        expect(c.task(name)[1] == "RUNNING", "want the init (sleep, pid 1 without a USR1 handler) still running")
+    finally:
+        if fg.proc.poll() is None:
+            harness.kill_group(fg.proc.pid)
+            fg.proc.wait()
+
+
 @scenario(NAME, "missing executable: runc's error text")
 def missing_executable(c, rt):
     name = c.fresh_name(rt, "missing")

@@ -8,10 +8,24 @@ import harness
 
 
 class Runtime:
-    """A runtime binary the engines are pointed at: swiftlet, or runc as the control."""
+    """A runtime binary the engines are pointed at: swiftlet, or runc as the control. Engines
+    get `path`, a logging wrapper of the same name that execs `binary`, so a scenario can tell
+    whether the engine called this runtime at all (ctr, for one, drops --runc-binary when
+    given --no-pivot and silently runs runc)."""
 
-    def __init__(self, name, path):
-        self.name, self.path = name, path
+    def __init__(self, name, binary, wrapper_dir):
+        self.name, self.binary = name, binary
+        self.path = os.path.join(wrapper_dir, os.path.basename(binary))
+        self.calls_log = os.path.join(wrapper_dir, f"{name}.calls")
+        os.makedirs(wrapper_dir, exist_ok=True)
+        with open(self.path, "w") as f:
+            f.write(f"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{self.calls_log}'\nexec '{binary}' \"$@\"\n")
+        os.chmod(self.path, 0o755)
+        open(self.calls_log, "a").close()
+
+    def calls(self):
+        with open(self.calls_log) as f:
+            return sum(1 for _ in f)
 
     def __repr__(self):
         return self.name

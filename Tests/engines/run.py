@@ -105,6 +105,13 @@ def teardown(report, eng, place):
     report.check(f"{label}: no processes, mounts or cgroups left", nothing_left)
 
 
+def called(rt, body):
+    """Runs a scenario's body; it fails if the engine never called rt."""
+    before = rt.calls()
+    body()
+    harness.expect(rt.calls() > before, f"the engine never called {rt.name}: this scenario did not test it")
+
+
 def main():
     args = parse_args()
     report = harness.Reporter()
@@ -118,21 +125,22 @@ def main():
     unknown = [e for e in selected if e not in ENGINES]
     if unknown:
         sys.exit(f"unknown engine(s): {', '.join(unknown)}; have {', '.join(ENGINES)}")
-    runtimes = [] if args.control == "none" else [Runtime("runc", os.path.realpath(args.control))]
-    runtimes.append(Runtime("swiftlet", os.path.realpath(args.swiftlet)))
-    for rt in runtimes:
-        if not os.access(rt.path, os.X_OK):
-            sys.exit(f"{rt.name}: no executable at {rt.path}")
+    binaries = ([] if args.control == "none" else [("runc", os.path.realpath(args.control))]) + \
+        [("swiftlet", os.path.realpath(args.swiftlet))]
+    for name, binary in binaries:
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"{name}: no executable at {binary}")
     # Engines name the runtime after the binary (podman: runtime_supports_json).
-    if os.path.basename(runtimes[-1].path) != "swiftlet":
-        sys.exit(f"{runtimes[-1].path}: the binary must be named swiftlet")
+    if os.path.basename(binaries[-1][1]) != "swiftlet":
+        sys.exit(f"{binaries[-1][1]}: the binary must be named swiftlet")
 
     work = tempfile.mkdtemp(prefix="swiftlet-engines-", dir="/var/tmp")
+    runtimes = [Runtime(name, binary, os.path.join(work, "bin", name)) for name, binary in binaries]
     place = hostenv.CgroupPlace()
     place.prepare()
     footprint = hostenv.HostFootprint()
     report.comment(f"work {work}, cgroups under {place.path}")
-    report.comment("runtimes: " + ", ".join(f"{rt.name}={rt.path}" for rt in runtimes))
+    report.comment("runtimes: " + ", ".join(f"{rt.name}={rt.binary}" for rt in runtimes))
     started = time.monotonic()
     active = []
     try:
@@ -153,7 +161,7 @@ def main():
                     if reason:
                         report.check(label, lambda: (_ for _ in ()).throw(harness.Skip(reason)))
                     else:
-                        report.check(label, lambda fn=fn, rt=rt: fn(eng, rt), todo=todo.get(rt.name))
+                        report.check(label, lambda fn=fn, rt=rt: called(rt, lambda: fn(eng, rt)), todo=todo.get(rt.name))
             if eng in active:
                 active.remove(eng)
                 teardown(report, eng, place)
