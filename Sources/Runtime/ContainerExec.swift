@@ -138,7 +138,9 @@ public struct ContainerExec {
                 paths[key] = candidate
             }
         }
-        return makeCgroupManager(paths: paths)
+        let manager = makeCgroupManager(paths: paths)
+        // A rootless caller may not be allowed to move the process into a delegated cgroup.
+        return container.record.rootless == true ? TolerantCgroupManager(inner: manager) : manager
     }
 
     /// The process to run: `--process FILE` as it is, or the container's process with the

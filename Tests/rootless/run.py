@@ -400,6 +400,12 @@ def delegated_test(t, env, ids, limits):
     members = open(os.path.join(inside, "cgroup.procs")).read().split() if os.path.isdir(inside) else []
     t.ok(r.returncode == 0 and str(s.get("pid")) in members, "delegated cgroup v2: the container gets its own cgroup there",
          r.stderr + str(s) + str(members))
+    r = env.swiftlet("exec", "deleg", "cat", "/proc/self/cgroup", cgroup=d)
+    t.ok(r.returncode == 0 and any(l.startswith("0::") and l.endswith("/deleg") for l in r.stdout.split("\n")),
+         "delegated cgroup v2: exec joins it", r.stdout + r.stderr)
+    r = env.swiftlet("exec", "deleg", "true")
+    t.ok(r.returncode == 0 and "cannot move" in r.stderr,
+         "delegated cgroup v2, exec from a cgroup outside it: a warning, not a failure", r.stdout + r.stderr)
     env.swiftlet("start", "deleg")
     wait_status(env, "deleg", "stopped")
     r = env.swiftlet("delete", "deleg")
