@@ -143,7 +143,7 @@ public struct ContainerCreator {
             mode: .create, containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
             listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
-            seccompNotify: seccomp?.usesNotify, selfJoinCgroups: cgroup.paths, debug: options.debug,
+            seccompNotify: seccomp?.usesNotify, selfJoinCgroups: options.rootless ? nil : cgroup?.paths, debug: options.debug,
             logJSON: options.logJSON)
         let creatingState = { (pid: Int32) in
             State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(pid), bundle: bundle,
@@ -152,7 +152,8 @@ public struct ContainerCreator {
         var handlers = InitSession.Handlers()
         handlers.idMaps = spec.linux
         handlers.cgroup = cgroup
-        handlers.initJoinsCgroup = true
+        // Rootless: the parent moves init, and a refused move is only a warning.
+        handlers.initJoinsCgroup = !options.rootless
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = spec.linux?.seccomp
         handlers.seccompState = creatingState
