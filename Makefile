@@ -7,7 +7,7 @@ RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xcc -DSWIFTLET_COMMIT='
 RUNTIME ?= $(CURDIR)/bin/swiftlet
 DEMO_BUNDLE ?= /tmp/swiftlet-demo
 
-.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench fuzz robustness
+.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench fuzz robustness rootless
 
 all: bin/swiftlet
 
@@ -51,6 +51,10 @@ conformance-runc:
 # swiftlet vs runc vs crun, side by side (root; about 5 minutes, BENCH_ARGS=--quick for about 1).
 bench: bin/swiftlet
 	python3 bench/bench.py --swiftlet $(RUNTIME) $(BENCH_ARGS)
+
+# As root: a throw-away unprivileged user runs busybox containers (about 20 s); not in `test`.
+rootless: bin/swiftlet
+	sh scripts/install-deps.sh && python3 Tests/rootless/run.py --swiftlet $(RUNTIME)
 
 engines: bin/swiftlet
 	sh scripts/install-engine-deps.sh && python3 Tests/engines/run.py --swiftlet $(RUNTIME)

@@ -24,6 +24,8 @@ public struct CreateOptions {
     public var logJSON = false
     /// `run` in the foreground with a terminal and no console socket keeps the pty master.
     public var keepConsoleMaster = false
+    /// Unprivileged over the host (`--rootless`): cgroups and id maps fall back, see Rootless.
+    public var rootless = false
 
     public init(id: String, bundle: String, root: String) {
         self.id = id; self.bundle = bundle; self.root = root
@@ -95,14 +97,22 @@ public struct ContainerCreator {
         timer.lap("compile seccomp")
 
         let layout = try CgroupLayout.detect()
-        let cgroup = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
-        try cgroup.create()
-        undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() }
-        // Always a device cgroup, as runc: deny all, the config's rules, then the defaults every
-        // container needs (null, zero, tty, ptmx, pts, ...).
-        var resources = spec.linux?.resources ?? LinuxResources()
-        resources.devices = DefaultDeviceRules.containerRules(resources: spec.linux?.resources, linuxDevices: spec.linux?.devices)
-        try cgroup.apply(resources)
+        let cgroup: CgroupManager?
+        if options.rootless {
+            cgroup = RootlessCgroups.make(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout,
+                                          resources: spec.linux?.resources, log: log)
+        } else {
+            cgroup = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
+            try cgroup?.create()
+        }
+        if let cgroup { undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() } }
+        if !options.rootless, let cgroup {
+            // Always a device cgroup, as runc: deny all, the config's rules, then the defaults
+            // every container needs (null, zero, tty, ptmx, pts, ...).
+            var resources = spec.linux?.resources ?? LinuxResources()
+            resources.devices = DefaultDeviceRules.containerRules(resources: spec.linux?.resources, linuxDevices: spec.linux?.devices)
+            try cgroup.apply(resources)
+        }
         timer.lap("cgroup")
 
         let fifoPath = store.fifoPath(for: id)
@@ -133,7 +143,7 @@ public struct ContainerCreator {
             mode: .create, containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
             listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
-            seccompNotify: seccomp?.usesNotify, selfJoinCgroups: cgroup.paths, debug: options.debug,
+            seccompNotify: seccomp?.usesNotify, selfJoinCgroups: options.rootless ? nil : cgroup?.paths, debug: options.debug,
             logJSON: options.logJSON)
         let creatingState = { (pid: Int32) in
             State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(pid), bundle: bundle,
@@ -142,7 +152,8 @@ public struct ContainerCreator {
         var handlers = InitSession.Handlers()
         handlers.idMaps = spec.linux
         handlers.cgroup = cgroup
-        handlers.initJoinsCgroup = true
+        // Rootless: the parent moves init, and a refused move is only a warning.
+        handlers.initJoinsCgroup = !options.rootless
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = spec.linux?.seccomp
         handlers.seccompState = creatingState
@@ -183,7 +194,7 @@ public struct ContainerCreator {
         var record = ContainerRecord(
             id: id, bundle: bundle, initPid: containerPid, initStartTime: startTime, created: rfc3339Now(),
             ociVersion: spec.ociVersion, annotations: spec.annotations, poststart: spec.hooks?.poststart,
-            poststop: spec.hooks?.poststop, cgroupPaths: cgroup.paths)
+            poststop: spec.hooks?.poststop, cgroupPaths: cgroup?.paths ?? [:], rootless: options.rootless)
         record.namespacePaths = namespacePaths(spec: spec, pid: containerPid)
         record.resources = spec.linux?.resources.map { var r = $0; r.devices = nil; return r }
         if let root = spec.root?.path { record.rootfs = root.hasPrefix("/") ? root : bundle + "/" + root }

@@ -83,15 +83,16 @@ public struct ContainerExec {
         spec.linux = linux
 
         let cgroup = try execCgroup(container)
+        let rootless = container.record.rootless == true
         let session = try InitSession(root: options.root, preserved: options.preserveFDs, fifoFD: nil)
         let bootstrap = InitBootstrap(
             mode: .exec, containerID: options.id, bundle: container.record.bundle, spec: spec, noPivot: false,
             consoleToParent: process.terminal == true, preservedFDs: options.preserveFDs, listenFDs: nil,
             hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags, seccompNotify: seccomp?.usesNotify,
-            selfJoinCgroups: cgroup?.paths, debug: options.debug, logJSON: options.logJSON)
+            selfJoinCgroups: rootless ? nil : cgroup?.paths, debug: options.debug, logJSON: options.logJSON)
         var handlers = InitSession.Handlers()
         handlers.cgroup = cgroup
-        handlers.initJoinsCgroup = cgroup != nil
+        handlers.initJoinsCgroup = cgroup != nil && !rootless
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = containerSpec.linux?.seccomp
         handlers.seccompState = { _ in container.ociState() }
@@ -138,7 +139,9 @@ public struct ContainerExec {
                 paths[key] = candidate
             }
         }
-        return makeCgroupManager(paths: paths)
+        let manager = makeCgroupManager(paths: paths)
+        // A rootless caller may not be allowed to move the process into a delegated cgroup.
+        return container.record.rootless == true ? TolerantCgroupManager(inner: manager) : manager
     }
 
     /// The process to run: `--process FILE` as it is, or the container's process with the

@@ -11,13 +11,35 @@ extension Container {
     /// Host pids of every process in the container's cgroups. A stopped container whose
     /// cgroup is already gone has none.
     public func processes() throws -> [Int32] {
-        guard let cgroup = cgroup() else { return [] }
+        guard let cgroup = cgroup() else { return status == .stopped ? [] : Self.pidNamespaceMembers(of: record.initPid) }
         do {
             return try cgroup.pids()
         } catch {
             if status == .stopped && !cgroup.exists() { return [] }
             throw RuntimeError("unable to get all container pids: \(error)")
         }
+    }
+}
+
+extension Container {
+    /// Without a cgroup (rootless, none delegated) the container's processes are those in
+    /// init's pid namespace, when it has its own; otherwise just init.
+    static func pidNamespaceMembers(of initPid: Int32) -> [Int32] {
+        func pidNamespace(_ pid: String) -> String? {
+            var buffer = [CChar](repeating: 0, count: 64)
+            let n = readlink("/proc/\(pid)/ns/pid", &buffer, buffer.count - 1)
+            return n > 0 ? String(cString: buffer) : nil
+        }
+        guard let target = pidNamespace(String(initPid)) else { return [] }
+        guard target != pidNamespace("self"), let dir = opendir("/proc") else { return [initPid] }
+        defer { closedir(dir) }
+        var pids: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            guard let pid = Int32(name), pidNamespace(name) == target else { continue }
+            pids.append(pid)
+        }
+        return pids.sorted()
     }
 }
 

@@ -72,6 +72,7 @@ enum InitPipeline {
     /// Stage 2 is the container's init, pid 1 of its pid namespace.
     static let stage2: [InitStage] = [
         InitStage("registration", InitStages.waitForParent),
+        InitStage("loopback", when: { $0.hasNewNetworkNamespace }, InitStages.bringUpLoopback),
         // A cgroup mount shows the container's own cgroup (a new namespace's root, or a bind of
         // its directory): join first. Otherwise joining waits until the rootfs is done,
         // overlapping the parent's slow cgroup migration.
@@ -157,6 +158,10 @@ func formatMillis(_ seconds: Double) -> String {
 extension InitContext {
     var needsCgroupBeforeMounts: Bool {
         spec.mounts?.contains { $0.type == "cgroup" || $0.type == "cgroup2" } ?? false
+    }
+
+    var hasNewNetworkNamespace: Bool {
+        spec.linux?.namespaces?.contains { $0.type == "network" && ($0.path ?? "").isEmpty } ?? false
     }
 
     var hasNewMountNamespace: Bool {

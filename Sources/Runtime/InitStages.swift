@@ -207,7 +207,7 @@ enum InitStages {
         }
         try caps.prepareForUserSwitch()
         try caps.dropBoundingSet()
-        try context("process.user.additionalGids") { try Credentials.setGroups(user.additionalGids ?? []) }
+        try context("process.user.additionalGids") { try setGroupsUnlessDenied(user.additionalGids ?? []) }
         try context("process.user.gid") { try Credentials.setGID(user.gid) }
         try context("process.user.uid") { try Credentials.setUID(user.uid) }
         _ = try caps.apply()

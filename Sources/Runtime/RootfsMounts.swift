@@ -20,7 +20,15 @@ struct SpecMounter {
 
     func mount(_ m: PlannedMount) throws {
         switch m.type {
-        case "proc", "sysfs":
+        case "sysfs":
+            try mountSysfsOrBindHost(m)
+        case "devpts" where userNamespace:
+            let adapted = devptsForUserNamespace(m)
+            let target = try openMountpoint(adapted)
+            defer { sys.close(target.fd) }
+            let mounted = try mountFilesystem(adapted, on: target)
+            sys.close(mounted.fd)
+        case "proc":
             let target = try openPseudoFilesystemTarget(m)
             defer { sys.close(target.fd) }
             let mounted = try mountFilesystem(m, on: target)

@@ -11,6 +11,8 @@ struct GlobalOptions {
     var debug = false
     var logJSON = false
     var systemdCgroup = false
+    /// `--rootless auto|true|false` resolved: unprivileged over the host.
+    var rootless = false
 }
 
 enum CLI {
@@ -29,7 +31,7 @@ enum CLI {
             return fail(error)
         }
         if parsed.has("version") { print(Version.text); return 0 }
-        if let root = parsed.value("root") { global.root = root }
+        do { global.rootless = Rootless.resolve(try RootlessSetting(flag: parsed.value("rootless"))) } catch { return fail(error) }
         global.debug = parsed.has("debug")
         global.systemdCgroup = parsed.has("systemd-cgroup")
         let log = Logger.shared
@@ -52,6 +54,11 @@ enum CLI {
         }
         guard let command = Commands.table[name] else {
             return fail(UsageError("No help topic for '\(name)'"))
+        }
+        if let root = parsed.value("root") {
+            global.root = root
+        } else if !Commands.withoutState.contains(name) {
+            do { global.root = try Rootless.defaultRoot(rootless: global.rootless) } catch { return fail(error) }
         }
         do {
             let rest = parsed.positional.dropFirst()
@@ -106,7 +113,9 @@ enum Help {
 
     global options:
        --debug                 log debug output, including each init stage's duration
-       --root DIR              state directory (default: /run/swiftlet)
+       --root DIR              state directory (default: /run/swiftlet; rootless: $XDG_RUNTIME_DIR/swiftlet)
+       --rootless auto|true|false  run without privileges over the host (default: auto, when not root
+                               or inside a user namespace): cgroups and id maps fall back instead of failing
        --log FILE              log file (default: stderr)
        --log-format text|json  log format (default: text)
        --version, -v           print the version

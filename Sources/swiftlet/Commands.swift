@@ -13,6 +13,9 @@ enum Commands {
         "pause": pause, "resume": resume, "update": update, "ps": ps, "events": events,
     ]
 
+    /// Commands that never touch the state directory, so need no default --root.
+    static let withoutState: Set<String> = ["spec", "features"]
+
     static let createFlags: [FlagSpec] = [
         FlagSpec("bundle", "b", value: true), FlagSpec("pid-file", value: true),
         FlagSpec("console-socket", value: true), FlagSpec("no-pivot"), FlagSpec("no-new-keyring"),
@@ -38,6 +41,7 @@ enum Commands {
         }
         options.debug = global.debug
         options.logJSON = global.logJSON
+        options.rootless = global.rootless
         return options
     }
 

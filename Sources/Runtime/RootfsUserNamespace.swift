@@ -1,0 +1,55 @@
+// Mounts a user namespace may not make as config.json says, adapted the way runc adapts them:
+// only inside a user namespace, and only where the kernel refuses the original.
+#if canImport(Glibc)
+import Glibc
+#endif
+import Linux
+
+extension SpecMounter {
+    /// A fresh sysfs needs a network namespace owned by our user namespace; without one the
+    /// kernel says EPERM, and the host's /sys is bound (recursively) instead.
+    func mountSysfsOrBindHost(_ m: PlannedMount) throws {
+        let target = try openPseudoFilesystemTarget(m)
+        defer { sys.close(target.fd) }
+        do {
+            let mounted = try mountFilesystem(m, on: target)
+            sys.close(mounted.fd)
+            return
+        } catch let error as SyscallError where userNamespace && error.errno == EPERM {
+        }
+        var options = m.options
+        options.flags |= MountFlag.bind | MountFlag.recursive
+        try bind(PlannedMount(derivedFrom: m, type: "bind", source: "/sys", destination: m.destination, options: options))
+    }
+
+    /// devpts's gid= must name a group mapped in our user namespace (EINVAL otherwise): an
+    /// unmapped one is dropped, and new ptys belong to our own group.
+    func devptsForUserNamespace(_ m: PlannedMount) -> PlannedMount {
+        guard userNamespace, let text = try? sys.readFile("/proc/self/gid_map") else { return m }
+        let ranges = IDRanges(mapFile: text)
+        var options = m.options
+        options.data = options.data.filter { option in
+            guard option.hasPrefix("gid="), let gid = UInt32(option.dropFirst(4)) else { return true }
+            return ranges.containsInside(gid)
+        }
+        if options.data == m.options.data { return m }
+        return PlannedMount(derivedFrom: m, type: m.type, source: m.source, destination: m.destination, options: options)
+    }
+}
+
+/// The lines of a /proc/PID/uid_map or gid_map: inside-id outside-id count.
+struct IDRanges {
+    let ranges: [(inside: UInt64, count: UInt64)]
+
+    init(mapFile text: String) {
+        ranges = text.split(separator: "\n").compactMap { line in
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard f.count == 3, let inside = UInt64(f[0]), let count = UInt64(f[2]) else { return nil }
+            return (inside, count)
+        }
+    }
+
+    func containsInside(_ id: UInt32) -> Bool {
+        ranges.contains { UInt64(id) >= $0.inside && UInt64(id) - $0.inside < $0.count }
+    }
+}
