@@ -32,7 +32,7 @@ demo: bin/swiftlet
 deps:
 	sh scripts/install-deps.sh
 
-test: deps bin/swiftlet unit-test integration-test conformance conformance-runc coverage
+test: deps bin/swiftlet unit-test integration-test conformance conformance-runc coverage rootless
 
 unit-test:
 	$(SWIFT) build --build-tests
