@@ -49,9 +49,8 @@ public struct Container {
         case .running, .paused: throw RuntimeError("cannot start an already running container")
         case .creating: throw RuntimeError("cannot start a container that is still being created")
         }
+        // Nothing to write: the exec fifo's absence is what says the container was started.
         try releaseBarrier()
-        record.started = true
-        try store.save(record)
         do {
             // The process was started; a quick one may be gone already, the hooks still get
             // the running state with its pid.

@@ -21,8 +21,6 @@ public struct ContainerRecord: Codable, Equatable {
     /// Namespace type → /proc/<pid>/ns path or the path the container joined.
     public var namespacePaths: [String: String]?
     public var rootless: Bool?
-    /// Set by `start` once the barrier is released; before that the container is `created`.
-    public var started: Bool
     /// linux.resources as last applied (create, then each `update`), without the device rules,
     /// which `update` never changes: a later `update` starts from these, as runc's does.
     public var resources: LinuxResources?
@@ -30,10 +28,10 @@ public struct ContainerRecord: Codable, Equatable {
     public init(id: String, bundle: String, initPid: Int32, initStartTime: UInt64, created: String,
                 ociVersion: String, annotations: [String: String]?, poststart: [Hook]?, poststop: [Hook]?,
                 cgroupPaths: [String: String], namespacePaths: [String: String]? = nil,
-                rootless: Bool? = nil, started: Bool = false) {
+                rootless: Bool? = nil) {
         self.id = id; self.bundle = bundle; self.initPid = initPid; self.initStartTime = initStartTime
         self.created = created; self.ociVersion = ociVersion; self.annotations = annotations
         self.poststart = poststart; self.poststop = poststop; self.cgroupPaths = cgroupPaths
-        self.namespacePaths = namespacePaths; self.rootless = rootless; self.started = started
+        self.namespacePaths = namespacePaths; self.rootless = rootless
     }
 }

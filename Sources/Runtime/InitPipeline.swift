@@ -31,6 +31,7 @@ final class InitContext {
     var cloneFlags: UInt64 = 0
     var newUserNamespace = false
     var newCgroupNamespace = false
+    var newIPCNamespaceAsRoot = false
     /// The container's cgroup2 directory, for CLONE_INTO_CGROUP.
     var cgroup2FD: Int32 = -1
     var cgroup2Path: String?

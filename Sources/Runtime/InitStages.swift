@@ -46,6 +46,14 @@ enum InitStages {
                 if kind == .user { c.newUserNamespace = true }
             }
         }
+        // With a new user namespace, the IPC namespace is made by init once it is root in it
+        // (waitForParent): its mqueue filesystem is owned by whoever creates it, and runc's
+        // containers see /dev/mqueue owned by root, not by the overflow uid.
+        let ipc = UInt64(UInt32(bitPattern: NamespaceKind.ipc.cloneFlag))
+        if c.newUserNamespace && c.cloneFlags & ipc != 0 {
+            c.cloneFlags &= ~ipc
+            c.newIPCNamespaceAsRoot = true
+        }
     }
 
     static func unshareTimeNamespace(_ c: InitContext) throws {
@@ -67,8 +75,13 @@ enum InitStages {
         _ = try c.sync.expect([.proceed], while: "registration")
         if c.newUserNamespace {
             // Root of the new namespace, with its full capability set.
-            try Credentials.setGID(0)
+            // uid first, then the IPC namespace, then gid: the order runc's nsexec has, so
+            // /dev/mqueue comes out owned as in runc's containers (0 and the overflow gid).
             try Credentials.setUID(0)
+            if c.newIPCNamespaceAsRoot {
+                try Namespaces.unshare(NamespaceKind.ipc.cloneFlag, what: "ipc namespace")
+            }
+            try Credentials.setGID(0)
         }
     }
 

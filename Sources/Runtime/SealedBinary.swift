@@ -29,11 +29,24 @@ enum SealedBinary {
         guard exe.hasPrefix("/"), !exe.hasSuffix(" (deleted)") else { throw RuntimeError("binary path \(exe) is not usable") }
         let dir = FileSystem.parentDirectory(of: exe)
         let name = String(exe[exe.index(after: exe.lastIndex(of: "/")!)...])
-        if mkdir(scratchDirectory, 0o700) != 0 && errno != EEXIST { throw SyscallError("mkdir", path: scratchDirectory) }
-        let lower = escapeLowerDir(dir) + ":" + escapeLowerDir(scratchDirectory)
+        // overlayfs refuses layers inside one another (ELOOP): a state root under the binary's
+        // directory (binary in /tmp, --root /tmp/x) needs the empty layer somewhere else.
+        let candidates = [scratchDirectory, "/run/.swiftlet-seal", "/tmp/.swiftlet-seal", "/var/tmp/.swiftlet-seal"]
+        guard let empty = candidates.first(where: { !overlaps($0, dir) }) else {
+            throw RuntimeError("no directory for the overlayfs seal outside \(dir)")
+        }
+        if mkdir(empty, 0o700) != 0 && errno != EEXIST { throw SyscallError("mkdir", path: empty) }
+        let lower = escapeLowerDir(dir) + ":" + escapeLowerDir(empty)
         let fd = sl_overlay_open_readonly(lower, name)
         if fd < 0 { throw SyscallError("overlayfs seal", path: exe) }
         return fd
+    }
+
+    /// Lexically, whether one path is the other or inside it.
+    static func overlaps(_ a: String, _ b: String) -> Bool {
+        let x = FileSystem.normalize(FileSystem.absolute(a)), y = FileSystem.normalize(b)
+        func inside(_ p: String, _ q: String) -> Bool { p == q || q == "/" || p.hasPrefix(q + "/") }
+        return inside(x, y) || inside(y, x)
     }
 
     static func escapeLowerDir(_ path: String) -> String {
