@@ -10,6 +10,7 @@ import OCISpec
 public enum InitProcess {
     static let cloneParent: UInt64 = 0x0000_8000      // CLONE_PARENT
     static let closeRangeCloexec: UInt32 = 4          // CLOSE_RANGE_CLOEXEC
+    static let setDumpable: Int32 = 4                 // PR_SET_DUMPABLE
 
     public static func main() -> Never {
         guard let syncFD = fdFromEnv(InitEnv.sync) else {
@@ -37,6 +38,9 @@ public enum InitProcess {
             fail(sync, "bootstrap: \(error)")
         }
 
+        // An exec's init joins a container whose processes are already running: hide our
+        // fds and binary from them before joining anything.
+        if context.bootstrap.mode == .exec { becomeNonDumpable(sync) }
         do {
             try InitPipeline.run(InitPipeline.stage1, context)
         } catch {
@@ -68,6 +72,10 @@ public enum InitProcess {
         var ready = false
         do {
             for stage in context.bootstrap.mode == .exec ? InitPipeline.execStage2 : InitPipeline.stage2 {
+                // Once create reports ready, `exec` can put processes next to us; until then
+                // nothing else runs in the container and /proc/self stays writable to us
+                // (a rootless parent writes our id maps).
+                if stage.name == "ready" { becomeNonDumpable(sync) }
                 if stage.name == "start barrier" { ready = true }
                 try InitPipeline.run([stage], context)
             }
@@ -98,6 +106,14 @@ public enum InitProcess {
     static func reportAfterStart(_ c: InitContext, _ message: String) {
         Logger.shared.error(message)
         if c.fifoWriteFD >= 0 { try? FileSystem.writeAll(fd: c.fifoWriteFD, Array(message.utf8)) }
+    }
+
+    /// Non-dumpable, /proc/<pid>/{exe,fd,cwd,root,mem} of init are out of reach of the
+    /// container's processes: otherwise a process exec'd into the container opens the exec
+    /// fifo, the sync socket or the log through /proc/<init>/fd while init is still the
+    /// runtime (CVE-2016-9962). The execve of the container's process restores dumpability.
+    static func becomeNonDumpable(_ sync: SyncChannel) {
+        if sl_prctl(setDumpable, 0, 0, 0, 0) != 0 { fail(sync, "prctl(PR_SET_DUMPABLE, 0): \(errnoDescription(errno))") }
     }
 
     static func fail(_ sync: SyncChannel, _ message: String) -> Never {
