@@ -203,6 +203,9 @@ long sl_fstatfs_type(int fd) {
     return (long)fs.f_type;
 }
 int sl_pty_unlock(int master) { int zero = 0; return ioctl(master, TIOCSPTLCK, &zero); }
+/* The slave of a pty master, opened through the master (TIOCGPTPEER, Linux 4.13) rather than by
+ * its /dev/pts path. */
+int sl_pty_peer(int master, int flags) { return ioctl(master, TIOCGPTPEER, flags); }
 int sl_pty_number(int master) {
     unsigned int n = 0;
     if (ioctl(master, TIOCGPTN, &n) != 0) return -1;

@@ -16,7 +16,9 @@ struct Console {
         try check("ioctl TIOCSPTLCK", path: "/dev/ptmx") { sl_pty_unlock(master) }
         let number = try check("ioctl TIOCGPTN", path: "/dev/ptmx") { sl_pty_number(master) }
         let path = "/dev/pts/\(number)"
-        let slave = try check("open", path: path) { Glibc.open(path, O_RDWR | O_NOCTTY | O_CLOEXEC) }
+        // Through the master, never by its /dev/pts path: a volume mounted on /dev/pts can
+        // make that path anything, a procfs file included (CVE-2025-52565).
+        let slave = try check("ioctl TIOCGPTPEER", path: path) { sl_pty_peer(master, O_RDWR | O_NOCTTY | O_CLOEXEC) }
         return Console(master: master, slave: slave, slavePath: path)
     }
 
@@ -34,18 +36,27 @@ struct Console {
         }
     }
 
+    /// Binds our pty (by its fd, not its path) over /dev/console, which is opened without
+    /// following a symlink and checked before the mount targets that very inode: an image or
+    /// a volume at /dev may have made /dev/console a symlink to a procfs file.
     func bindToDevConsole() throws {
-        // An image may ship /dev/console as anything; make it an empty regular file we own.
+        var target = Glibc.open("/dev/console", OpenFlag.path | O_NOFOLLOW | O_CLOEXEC)
+        if target < 0 && errno == ENOENT {
+            let created = Glibc.open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if created < 0 && errno != EEXIST { throw SyscallError("create", path: "/dev/console") }
+            if created >= 0 { close(created) }
+            target = Glibc.open("/dev/console", OpenFlag.path | O_NOFOLLOW | O_CLOEXEC)
+        }
+        if target < 0 { throw SyscallError("open", path: "/dev/console") }
+        defer { close(target) }
         var st = stat()
-        if lstat("/dev/console", &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFCHR {
+        try check("fstat", path: "/dev/console") { fstat(target, &st) }
+        let kind = st.st_mode & S_IFMT
+        if kind != S_IFREG && kind != S_IFCHR {
             throw RuntimeError("/dev/console exists and is not a file or device")
         }
-        if lstat("/dev/console", &st) != 0 {
-            let fd = try check("create", path: "/dev/console") { Glibc.open("/dev/console", O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-            close(fd)
-        }
         try check("mount", path: "\(slavePath) on /dev/console") {
-            mount(slavePath, "/dev/console", "bind", UInt(MS_BIND), nil)
+            mount("/proc/self/fd/\(slave)", "/proc/self/fd/\(target)", "bind", UInt(MS_BIND), nil)
         }
     }
 }

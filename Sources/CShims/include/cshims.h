@@ -78,6 +78,8 @@ int sl_o_path(void);
 /* statfs f_type of an open fd, or -1. */
 long sl_fstatfs_type(int fd);
 int sl_pty_unlock(int master);
+/* The slave of a pty master as a new fd with `flags` (TIOCGPTPEER), or -1. */
+int sl_pty_peer(int master, int flags);
 /* The pts number of a pty master, or -1. */
 int sl_pty_number(int master);
 
