@@ -38,9 +38,10 @@ public enum InitProcess {
             fail(sync, "bootstrap: \(error)")
         }
 
-        // An exec's init joins a container whose processes are already running: hide our
-        // fds and binary from them before joining anything.
-        if context.bootstrap.mode == .exec { becomeNonDumpable(sync) }
+        // Hide our fds and binary from the container's processes before joining anything: an
+        // exec joins running ones, and a create may join a shared pid namespace. A non-root
+        // parent still has to write our id maps, so rootless init waits for registration.
+        if context.bootstrap.mode == .exec || geteuid() == 0 { becomeNonDumpable(sync) }
         do {
             try InitPipeline.run(InitPipeline.stage1, context)
         } catch {
@@ -72,12 +73,9 @@ public enum InitProcess {
         var ready = false
         do {
             for stage in context.bootstrap.mode == .exec ? InitPipeline.execStage2 : InitPipeline.stage2 {
-                // Once create reports ready, `exec` can put processes next to us; until then
-                // nothing else runs in the container and /proc/self stays writable to us
-                // (a rootless parent writes our id maps).
-                if stage.name == "ready" { becomeNonDumpable(sync) }
                 if stage.name == "start barrier" { ready = true }
                 try InitPipeline.run([stage], context)
+                if stage.name == "registration" { becomeNonDumpable(sync) }
             }
         } catch {
             if ready {
