@@ -7,7 +7,7 @@ RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xcc -DSWIFTLET_COMMIT='
 RUNTIME ?= $(CURDIR)/bin/swiftlet
 DEMO_BUNDLE ?= /tmp/swiftlet-demo
 
-.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench fuzz robustness rootless
+.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench fuzz robustness rootless security
 
 all: bin/swiftlet
 
@@ -66,6 +66,10 @@ coverage:
 FUZZ_SECONDS ?= 120
 fuzz:
 	sh fuzz/run.sh $(FUZZ_SECONDS)
+
+# Real container-escape attacks, one per known runc CVE class (RUNTIME=runc: what runc 1.1.5 loses).
+security: bin/swiftlet
+	RUNTIME=$(RUNTIME) ONLY=$(ONLY) python3 conformance/security/run.py
 
 clean:
 	rm -rf .build bin
