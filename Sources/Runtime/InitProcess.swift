@@ -39,8 +39,11 @@ public enum InitProcess {
         }
 
         // Hide our fds and binary from the container's processes before joining anything: an
-        // exec joins running ones, and a create may join a shared pid namespace. A non-root
-        // parent still has to write our id maps, so rootless init waits for registration.
+        // exec joins running ones, and a create may join a shared pid namespace. Not a
+        // rootless create's init: its user must still reach our /proc (newuidmap writes our
+        // id maps, `exec` into the created container opens /proc/<init>/ns/*), which a
+        // non-dumpable process whose memory belongs to the host's user namespace refuses to
+        // anyone without CAP_SYS_PTRACE there. It holds nothing but that same user's objects.
         if context.bootstrap.mode == .exec || geteuid() == 0 { becomeNonDumpable(sync) }
         do {
             try InitPipeline.run(InitPipeline.stage1, context)
@@ -75,7 +78,6 @@ public enum InitProcess {
             for stage in context.bootstrap.mode == .exec ? InitPipeline.execStage2 : InitPipeline.stage2 {
                 if stage.name == "start barrier" { ready = true }
                 try InitPipeline.run([stage], context)
-                if stage.name == "registration" { becomeNonDumpable(sync) }
             }
         } catch {
             if ready {
