@@ -61,6 +61,7 @@ def version_of(path):
 
 def run_one(t, env, base, run_tmp):
     ctx = framework.Ctx(env.copy, base, t.name, run_tmp)
+    host = seclib.HostSnapshot()
     status, msg = "pass", ""
     t0 = time.monotonic()
     signal.signal(signal.SIGALRM, _alarm)
@@ -80,6 +81,10 @@ def run_one(t, env, base, run_tmp):
     errors = ctx.cleanup()
     if errors and status == "pass":
         status, msg = "fail", "cleanup left resources: " + "; ".join(errors)
+    changed = host.changes()
+    if changed and status != "vulnerable":
+        status, msg = "vulnerable", "the host changed during the test: " + "; ".join(changed) + (
+            ("\n" + msg) if msg else "")
     return status, msg, ctx.notes, time.monotonic() - t0
 
 

@@ -285,7 +285,7 @@ class Racer:
         raise Failure("the racer did not report: %r %r" % (out, framework._read(self.bundle.stderr)))
 
 
-def race(t, victim, racer, budget_s, max_attempts, judge, min_attempts=5, **kw):
+def race(t, victim, racer, budget_s, max_attempts, judge, min_attempts=5):
     """Runs `victim` (a callable returning an attempt() result) while `racer` swaps, until
     the budget or max_attempts; `judge(result, i)` raises Vulnerable on a breach. Notes a
     tally of the outcomes."""
@@ -357,3 +357,42 @@ def proc_audit_problems(out, host_has=("/proc/keys", "/proc/timer_list", "/proc/
         if got.get("procfs") == "proc" and fstype != "proc":
             problems.append("%s is %r, not procfs, inside the container's /proc" % (d, fstype))
     return problems
+
+
+# ----- the host after every test -----
+
+HOST_SYSCTLS = ["kernel/core_pattern", "kernel/hostname", "kernel/domainname", "kernel/shmmni",
+                "kernel/modprobe", "fs/suid_dumpable", "vm/panic_on_oom"]
+# Where other work on this machine (other test runs, engines) mounts things legitimately.
+BUSY_PREFIXES = ("/tmp/", "/run/", "/var/lib/", "/sys/fs/cgroup/", "/proc/sys/fs/binfmt_misc")
+
+
+class HostSnapshot:
+    """Host-wide sysctls and the host's mount points outside scratch places: a breach that
+    reached the host shows up here even when the test's own check missed it."""
+
+    def __init__(self):
+        self.values = self._take()
+
+    @staticmethod
+    def _take():
+        got = {}
+        for k in HOST_SYSCTLS:
+            got[k] = proc.read_or_none("/proc/sys/" + k)
+        got["mounts"] = sorted(set(m["mountpoint"] for m in proc.mountinfo()
+                                   if not m["mountpoint"].startswith(BUSY_PREFIXES)))
+        got["/"] = sorted(os.listdir("/"))
+        return got
+
+    def changes(self):
+        now = self._take()
+        out = []
+        for k, v in self.values.items():
+            if now.get(k) != v:
+                if isinstance(v, list):
+                    added = sorted(set(now[k]) - set(v))
+                    gone = sorted(set(v) - set(now[k]))
+                    out.append("%s: added %s, removed %s" % (k, added, gone))
+                else:
+                    out.append("%s: %r -> %r" % (k, v, now.get(k)))
+        return out

