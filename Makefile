@@ -32,7 +32,7 @@ demo: bin/swiftlet
 deps:
 	sh scripts/install-deps.sh
 
-test: deps bin/swiftlet unit-test integration-test conformance conformance-runc coverage rootless engines
+test: deps bin/swiftlet unit-test integration-test conformance conformance-runc coverage rootless engines security security-runc
 
 unit-test:
 	$(SWIFT) build --build-tests
@@ -70,6 +70,10 @@ fuzz:
 # Real container-escape attacks, one per known runc CVE class (RUNTIME=runc: what runc 1.1.5 loses).
 security: bin/swiftlet
 	RUNTIME=$(RUNTIME) ONLY=$(ONLY) python3 conformance/security/run.py
+
+# The same attacks against Debian's runc 1.1.5: the ones that get through are TODO "runc vulnerable".
+security-runc:
+	RUNTIME=runc ONLY=$(ONLY) python3 conformance/security/run.py
 
 clean:
 	rm -rf .build bin

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs, from Debian, what building and testing swiftlet needs. Idempotent.
 set -eu
-packages="libseccomp-dev libcap-dev libyajl-dev busybox-static runc strace file iproute2 util-linux uidmap passwd"
+packages="libseccomp-dev libcap-dev libyajl-dev busybox-static runc strace file iproute2 util-linux uidmap passwd gcc libc6-dev"
 missing=""
 for p in $packages; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
