@@ -168,6 +168,22 @@ public struct Container {
         try store.remove(id: id)
     }
 
+    /// `delete --force` of a container whose state.json is missing (create was killed) or
+    /// unreadable: whatever runs in its cgroup is killed and the cgroup removed when
+    /// recovery.json names it, then the directory goes. Returns what was done, for the warning.
+    public static func forceRemove(id: String, store: StateStore) throws -> String {
+        var note = "cgroup unknown (no readable \(store.recoveryPath(for: id))), not removed"
+        if let recovery = store.loadRecovery(id: id), !recovery.cgroupPaths.isEmpty {
+            let cgroup = makeCgroupManager(paths: recovery.cgroupPaths)
+            try? cgroup.thaw()
+            try? cgroup.killAll(signal: SIGKILL)
+            try cgroup.destroy()
+            note = "killed and removed its cgroup"
+        }
+        try store.remove(id: id)
+        return note
+    }
+
     /// Init may be our child (run) or not (create, then reparented): poll its pidfd, and reap
     /// it if it is ours.
     func waitForInitExit(timeout: Double = 10) {

@@ -101,9 +101,12 @@ public struct ContainerCreator {
         if options.rootless {
             cgroup = RootlessCgroups.make(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout,
                                           resources: spec.linux?.resources, log: log)
+            if let cgroup { try? store.saveRecovery(RecoveryRecord(cgroupPaths: cgroup.paths), id: id) }
         } else {
-            cgroup = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
-            try cgroup?.create()
+            let manager = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
+            try store.saveRecovery(RecoveryRecord(cgroupPaths: manager.paths), id: id)
+            try manager.create()
+            cgroup = manager
         }
         if let cgroup { undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() } }
         if !options.rootless, let cgroup {

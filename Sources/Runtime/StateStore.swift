@@ -14,6 +14,7 @@ public struct StateStore {
     public func directory(for id: String) -> String { "\(root)/\(id)" }
     public func statePath(for id: String) -> String { "\(directory(for: id))/state.json" }
     public func fifoPath(for id: String) -> String { "\(directory(for: id))/exec.fifo" }
+    public func recoveryPath(for id: String) -> String { "\(directory(for: id))/recovery.json" }
 
     /// runc's rule: letters, digits and `_ + - .`, not `.` or `..`, at most 1024 bytes.
     public static func validate(id: String) throws {
@@ -70,6 +71,25 @@ public struct StateStore {
         try FileSystem.writeAtomically(statePath(for: record.id), Array(text.utf8))
     }
 
+    /// Written before create makes the cgroup, so `delete --force` can find it even when create
+    /// was killed before state.json existed, or state.json is lost. No fsync: cgroups and
+    /// processes do not outlive a reboot either, and surviving our own death needs none.
+    public func saveRecovery(_ recovery: RecoveryRecord, id: String) throws {
+        let path = recoveryPath(for: id)
+        let temp = path + ".tmp"
+        let bytes = Array(try encodeJSON(recovery).utf8)
+        let fd = try check("open", path: temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
+        defer { close(fd) }
+        try FileSystem.writeAll(fd: fd, bytes, path: temp)
+        try check("rename", path: path) { rename(temp, path) }
+    }
+
+    /// nil when there is none or it cannot be read (the caller says the cgroup is unknown).
+    public func loadRecovery(id: String) -> RecoveryRecord? {
+        guard let bytes = try? FileSystem.readFile(recoveryPath(for: id)) else { return nil }
+        return try? decodeJSON(RecoveryRecord.self, from: bytes)
+    }
+
     public func remove(id: String) throws {
         try FileSystem.removeTree(directory(for: id))
     }
@@ -78,6 +98,13 @@ public struct StateStore {
         ((try? FileSystem.listDirectory(root)) ?? [])
             .filter { !$0.hasPrefix(".") && FileSystem.isDirectory("\(root)/\($0)") }.sorted()
     }
+}
+
+/// What `delete --force` needs when state.json is missing or unreadable.
+public struct RecoveryRecord: Codable, Equatable {
+    /// controller (or "" for the unified hierarchy) → absolute cgroup directory.
+    public var cgroupPaths: [String: String]
+    public init(cgroupPaths: [String: String]) { self.cgroupPaths = cgroupPaths }
 }
 
 /// flock on the container directory itself, held until released or the process ends.

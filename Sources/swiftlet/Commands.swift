@@ -91,8 +91,8 @@ enum Commands {
         } catch let error as RuntimeError where force {
             // A state file that create never finished, or one that is corrupt: --force still
             // clears the id.
-            Logger.shared.warning("\(error); removing \(store.directory(for: id))")
-            try store.remove(id: id)
+            let note = try Container.forceRemove(id: id, store: store)
+            Logger.shared.warning("\(error); removed \(store.directory(for: id)): \(note)")
         }
         _ = lock
         return 0
