@@ -82,7 +82,9 @@ public struct SeccompCache {
         return try? SeccompProgram(serialized: Array(bytes[(8 + keyLength)...]))
     }
 
-    /// Temp file and rename, so a reader sees a whole entry or none.
+    /// A reader sees a whole entry or none. The entry is written unnamed (O_TMPFILE) and only
+    /// linked in once complete, so a runtime killed while storing leaves nothing behind;
+    /// where the filesystem has no O_TMPFILE, a temp file and rename.
     func store(_ program: SeccompProgram, key: [UInt8], at path: String) {
         if mkdir(directory, 0o700) != 0 && errno != EEXIST { return }
         var bytes = Self.magic
@@ -90,12 +92,38 @@ public struct SeccompCache {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: length >> UInt32(shift))) }
         bytes += key
         bytes += program.serialized
+        let unnamed = open(directory, Self.oTmpfile | O_WRONLY | O_CLOEXEC, 0o600)
+        if unnamed >= 0 {
+            defer { close(unnamed) }
+            guard Self.writeAll(unnamed, bytes) else { return }
+            let source = "/proc/self/fd/\(unnamed)"
+            if linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0 && errno == EEXIST {
+                // A stale entry under the same hash (or a concurrent writer's): replace it.
+                unlink(path)
+                _ = linkat(AT_FDCWD, source, AT_FDCWD, path, AT_SYMLINK_FOLLOW)
+            }
+            return
+        }
         let temporary = path + ".tmp\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         if fd < 0 { return }
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        let written = Self.writeAll(fd, bytes)
         close(fd)
-        if written != bytes.count || rename(temporary, path) != 0 { unlink(temporary) }
+        if !written || rename(temporary, path) != 0 { unlink(temporary) }
+    }
+
+    /// Linux's O_TMPFILE (__O_TMPFILE | O_DIRECTORY); Glibc's macro does not import.
+    static let oTmpfile: Int32 = 0o20000000 | O_DIRECTORY
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
     }
 }
 
