@@ -57,7 +57,7 @@ public struct StateStore {
         let bytes: [UInt8]
         do { bytes = try FileSystem.readFile(path) } catch let error as SyscallError where error.errno == ENOENT {
             // The directory exists but create has not written state yet (or died before).
-            throw RuntimeError("container \(id): state file \(path) is missing (create did not finish)")
+            throw RuntimeError("container \(id): state file \(path) is missing (create did not finish, or delete is removing it)")
         }
         do {
             return try decodeJSON(ContainerRecord.self, from: bytes)
