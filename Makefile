@@ -75,5 +75,10 @@ security: bin/swiftlet
 security-runc:
 	RUNTIME=runc ONLY=$(ONLY) python3 conformance/security/run.py
 
+# Fuzzing (beside the rest), SIGKILL at every syscall of create/start/exec/delete, 200
+# containers at parallelism 8, id races, damaged state files; leak checks after each. Root.
+robustness: bin/swiftlet
+	FUZZ_SECONDS=$(FUZZ_SECONDS) python3 Tests/robustness/run.py --runtime $(RUNTIME)
+
 clean:
 	rm -rf .build bin
