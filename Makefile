@@ -32,7 +32,7 @@ demo: bin/swiftlet
 deps:
 	sh scripts/install-deps.sh
 
-test: deps bin/swiftlet unit-test integration-test conformance conformance-runc coverage rootless engines security security-runc
+test: deps bin/swiftlet unit-test integration-test conformance conformance-runc coverage rootless engines security security-runc robustness
 
 unit-test:
 	$(SWIFT) build --build-tests
