@@ -88,7 +88,7 @@ final class NamespaceTests: IntegrationTestCase {
 
     func testUserNamespaceWithIDMappings() throws {
         let bundle = try makeBundle(["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map > /share/maps; "
-                                        + "id -u > /share/id; while [ ! -e /share/go ]; do sleep 0.02; done"])
+                                        + "id -u > /share/id.tmp; mv /share/id.tmp /share/id; while [ ! -e /share/go ]; do sleep 0.02; done"])
         shareInto(bundle)
         bundle.config.setNamespace("user")
         bundle.config["linux.uidMappings"] = [["containerID": 0, "hostID": 100_000, "size": 65536]]
