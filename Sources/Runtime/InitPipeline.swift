@@ -35,8 +35,6 @@ final class InitContext {
     /// The container's cgroup2 directory, for CLONE_INTO_CGROUP.
     var cgroup2FD: Int32 = -1
     var cgroup2Path: String?
-    /// v1 pids `tasks` file stage 2 moves itself into after the clone.
-    var pidsTasksFile: String?
     /// Path of the executable, found before the barrier so `create` reports a missing one.
     var executable = ""
     var environment: [String] = []

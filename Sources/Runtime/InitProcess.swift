@@ -68,9 +68,6 @@ public enum InitProcess {
 
         // Stage 2: pid 1 of the container.
         if context.cgroup2FD >= 0 { close(context.cgroup2FD) }
-        if let pids = context.pidsTasksFile {
-            do { try FileSystem.writeExisting(pids, "0") } catch { fail(sync, "join cgroup pids: \(error)") }
-        }
         if joinCgroup2Later, let unified = context.cgroup2Path {
             do { try FileSystem.writeExisting(unified + "/cgroup.procs", "0") } catch {
                 fail(sync, "join cgroup \(unified): \(error)")

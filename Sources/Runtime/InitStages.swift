@@ -24,9 +24,6 @@ enum InitStages {
     static func joinCgroupsItself(_ c: InitContext) throws {
         guard let paths = c.bootstrap.selfJoinCgroups else { return }
         for (controller, dir) in paths.sorted(by: { $0.key < $1.key }) where !controller.isEmpty {
-            // The pids cgroup is joined by stage 2 right after the clone: the clone itself would
-            // count against pids.max (a limit of 0 or 1 would refuse it), a move does not.
-            if controller == "pids" { c.pidsTasksFile = dir + "/tasks"; continue }
             try context("cgroup \(controller)") { try FileSystem.writeExisting(dir + "/tasks", "0") }
         }
         if let unified = paths[""] {
