@@ -22,6 +22,10 @@ final class InitSession {
         var cgroup: CgroupManager?
         /// Init joined the cgroup itself (bootstrap.selfJoinCgroups): nothing to move.
         var initJoinsCgroup = false
+        /// Cgroups the parent still moves init into when init joins the rest itself: the v1
+        /// pids cgroup, since init's clone inside it would count against pids.max (a limit of 0
+        /// must still work); a move does not count.
+        var parentJoinsCgroup: CgroupManager?
         var consoleSocket: String?
         var runtimeHooks: ((Int32) throws -> Void)?
         var seccomp: LinuxSeccomp?
@@ -96,6 +100,7 @@ final class InitSession {
         }
         try channel.send(.proceed)
         if !h.initJoinsCgroup { try h.cgroup?.addProcess(pid: pid) }
+        else { try h.parentJoinsCgroup?.addProcess(pid: pid) }
         timer.lap("join cgroup")
         while true {
             let (message, fd) = try channel.expect(
