@@ -87,24 +87,7 @@ enum InitPipeline {
         InitStage("sysctl", when: { !($0.spec.linux?.sysctl?.isEmpty ?? true) }, InitStages.applySysctls),
         InitStage("masked and readonly paths", when: { $0.hasNewMountNamespace }, InitStages.finalizeRootfs),
         InitStage("join cgroup", when: { !$0.needsCgroupBeforeMounts }, InitStages.joinCgroup),
-        InitStage("cpu affinity", InitStages.setCPUAffinityAfterCgroup),
-        InitStage("console", when: { $0.process.terminal == true }, InitStages.setupConsole),
-        InitStage("rlimits", InitStages.applyRlimits),
-        InitStage("oom score", when: { $0.process.oomScoreAdj != nil }, InitStages.applyOOMScore),
-        InitStage("environment", InitStages.prepareEnvironment),
-        InitStage("lookup executable", InitStages.lookupExecutable),
-        InitStage("lsm labels", InitStages.applyLSMLabels),
-        InitStage("no new privileges", when: { $0.process.noNewPrivileges == true }, InitStages.setNoNewPrivileges),
-        InitStage("scheduler", when: { $0.process.scheduler != nil }, InitStages.applyScheduler),
-        InitStage("io priority", when: { $0.process.ioPriority != nil }, InitStages.applyIOPriority),
-        InitStage("personality", when: { $0.spec.linux?.personality != nil }, InitStages.applyPersonality),
-        InitStage("memory policy", when: { $0.spec.linux?.memoryPolicy != nil }, InitStages.applyMemoryPolicy),
-        InitStage("seccomp (before user switch)", when: { $0.seccompBPF != nil && $0.process.noNewPrivileges != true },
-                  InitStages.loadSeccomp),
-        InitStage("user and capabilities", InitStages.switchUserAndCapabilities),
-        InitStage("cwd and umask", InitStages.enterCwd),
-        InitStage("seccomp", when: { $0.seccompBPF != nil && $0.process.noNewPrivileges == true },
-                  InitStages.loadSeccomp),
+    ] + processStages + [
         InitStage("ready", InitStages.reportReady),
         InitStage("start barrier", InitStages.waitForStart),
         InitStage("startContainer hooks", InitStages.startContainerHooks),
@@ -115,6 +98,13 @@ enum InitPipeline {
     static let execStage2: [InitStage] = [
         InitStage("registration", InitStages.waitForParent),
         InitStage("join cgroup", InitStages.joinCgroup),
+    ] + processStages + [
+        InitStage("ready", InitStages.reportReady),
+    ]
+
+    /// The process's own attributes, in runc's order; the same for a container's init and for
+    /// an exec'd process.
+    static let processStages: [InitStage] = [
         InitStage("cpu affinity", InitStages.setCPUAffinityAfterCgroup),
         InitStage("console", when: { $0.process.terminal == true }, InitStages.setupConsole),
         InitStage("rlimits", InitStages.applyRlimits),
@@ -133,7 +123,6 @@ enum InitPipeline {
         InitStage("cwd and umask", InitStages.enterCwd),
         InitStage("seccomp", when: { $0.seccompBPF != nil && $0.process.noNewPrivileges == true },
                   InitStages.loadSeccomp),
-        InitStage("ready", InitStages.reportReady),
     ]
 
     static func run(_ stages: [InitStage], _ context: InitContext) throws {
