@@ -62,6 +62,10 @@ enum InitPipeline {
     /// the time namespace, and clone the container's init into the new namespaces.
     static let stage1: [InitStage] = [
         InitStage("check single thread", InitStages.checkSingleThreaded),
+        // Here, with the caller's credentials, as runc's nsexec stage 0: once in a new user
+        // namespace (or non-dumpable there) /proc/self/oom_score_adj belongs to an unmapped
+        // owner and cannot even be opened. Every later process inherits the value.
+        InitStage("oom score", when: { $0.process.oomScoreAdj != nil }, InitStages.applyOOMScore),
         InitStage("join cgroups", when: { $0.bootstrap.selfJoinCgroups != nil }, InitStages.joinCgroupsItself),
         InitStage("initial cpu affinity", when: { $0.bootstrap.mode == .exec && $0.process.execCPUAffinity?.initial != nil },
                   InitStages.setInitialCPUAffinity),
@@ -108,7 +112,6 @@ enum InitPipeline {
         InitStage("cpu affinity", InitStages.setCPUAffinityAfterCgroup),
         InitStage("console", when: { $0.process.terminal == true }, InitStages.setupConsole),
         InitStage("rlimits", InitStages.applyRlimits),
-        InitStage("oom score", when: { $0.process.oomScoreAdj != nil }, InitStages.applyOOMScore),
         InitStage("environment", InitStages.prepareEnvironment),
         InitStage("lookup executable", InitStages.lookupExecutable),
         InitStage("lsm labels", InitStages.applyLSMLabels),
