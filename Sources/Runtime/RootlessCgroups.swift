@@ -12,7 +12,12 @@ enum RootlessCgroups {
     /// A created manager that holds the container, or nil when the caller may not make one.
     /// Resource limits that cannot be written are warned about and skipped.
     static func make(cgroupsPath: String?, containerID: String, layout: CgroupLayout,
-                     resources: LinuxResources?, log: Logger) -> CgroupManager? {
+                     resources: LinuxResources?, log: Logger) throws -> CgroupManager? {
+        // A config error whatever the privileges (runc's validator refuses it too): it must
+        // not turn into a warning just because no cgroup could be made.
+        if layout.mode != .unified, let unified = resources?.unified, !unified.isEmpty {
+            throw CgroupError(field: "linux.resources.unified", "invalid configuration: cannot use unified on cgroup v1")
+        }
         var failures: [String] = []
         var candidates: [CgroupManager] = []
         do {
