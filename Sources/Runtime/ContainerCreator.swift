@@ -99,7 +99,7 @@ public struct ContainerCreator {
         let layout = try CgroupLayout.detect()
         let cgroup: CgroupManager?
         if options.rootless {
-            cgroup = RootlessCgroups.make(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout,
+            cgroup = try RootlessCgroups.make(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout,
                                           resources: spec.linux?.resources, log: log)
             if let cgroup { try? store.saveRecovery(RecoveryRecord(cgroupPaths: cgroup.paths), id: id) }
         } else {
@@ -125,8 +125,9 @@ public struct ContainerCreator {
         let made = mkfifo(fifoPath, 0o622)
         umask(oldMask)
         if made != 0 { throw SyscallError("mkfifo", path: fifoPath) }
-        let rootUID = hostID(ofContainerID: 0, in: spec.linux?.uidMappings)
-        let rootGID = hostID(ofContainerID: 0, in: spec.linux?.gidMappings)
+        let (uidMappings, gidMappings) = joinedUserNamespaceMappings(spec: spec)
+        let rootUID = hostID(ofContainerID: 0, in: uidMappings)
+        let rootGID = hostID(ofContainerID: 0, in: gidMappings)
         try check("chown", path: fifoPath) { chown(fifoPath, rootUID, rootGID) }
         let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
         defer { close(fifoFD) }
@@ -208,6 +209,27 @@ public struct ContainerCreator {
         }
         timer.lap("state")
         return CreatedContainer(record: record, spec: spec, consoleMaster: consoleMaster)
+    }
+
+    /// The config's id mappings; for a user namespace joined by a /proc/PID/ns/user path
+    /// without mappings, that process's (as runc 1.2+ reads them): container root there is
+    /// not host root, and a rootless caller may only hand the exec fifo to ids it owns.
+    private func joinedUserNamespaceMappings(spec: Spec) -> ([LinuxIDMapping]?, [LinuxIDMapping]?) {
+        let uids = spec.linux?.uidMappings, gids = spec.linux?.gidMappings
+        guard (uids ?? []).isEmpty, (gids ?? []).isEmpty,
+              let path = spec.linux?.namespaces?.first(where: { $0.type == "user" })?.path,
+              path.hasPrefix("/proc/"), path.hasSuffix("/ns/user") else { return (uids, gids) }
+        let procDir = String(path.dropLast("/ns/user".count))
+        return (Self.readIDMap(procDir + "/uid_map"), Self.readIDMap(procDir + "/gid_map"))
+    }
+
+    /// Lines "inside outside count" of /proc/PID/{uid,gid}_map; nil when unreadable.
+    private static func readIDMap(_ path: String) -> [LinuxIDMapping]? {
+        guard let text = try? FileSystem.readText(path) else { return nil }
+        return text.split(separator: "\n").compactMap { line in
+            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
+            return f.count == 3 ? LinuxIDMapping(containerID: f[0], hostID: f[1], size: f[2]) : nil
+        }
     }
 
     /// The host id container id `id` maps to (itself without a user namespace mapping).
