@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """OCI runtime-spec conformance suite.
 
-    python3 conformance/run.py [--runtime PATH] [--only NAME[,NAME...]] [--list]
+    python3 conformance/run.py [--runtime PATH] [--only NAME[,NAME...]] [--list] [--rootless]
     python3 conformance/run.py --coverage
 
 RUNTIME and ONLY in the environment do the same as the flags. The runtime
@@ -9,6 +9,11 @@ under test defaults to <repo>/bin/swiftlet. Output is TAP, closed by one line
 "N passed, N failed, N skipped". Results are saved to
 conformance/results/<runtime name>.json; --coverage writes COVERAGE.md from
 the saved results of swiftlet and runc.
+
+--rootless (run as root): a throw-away unprivileged user with its own
+subordinate id ranges runs the runtime, with `spec --rootless`-style bundles;
+tests that need real root are skipped with their reason; results go to
+results/<runtime name>-rootless.json.
 """
 import argparse
 import fnmatch
@@ -29,6 +34,7 @@ from lib import framework, proc  # noqa: E402
 from lib.bundle import BaseImage, REPO  # noqa: E402
 from lib.clauses import BY_ID  # noqa: E402
 from lib import coverage, known_gaps  # noqa: E402
+from lib.rootless import RootlessUser  # noqa: E402
 
 MODULES = ["tests_runtime", "tests_runtime_linux", "tests_config", "tests_hooks", "tests_config_linux", "tests_cgroups", "tests_seccomp", "tests_features"]
 TEST_TIMEOUT = 90
@@ -84,6 +90,14 @@ def runtime_version(path):
         return "unknown (%s)" % e
 
 
+def check_runtime_as_user(runtime, user):
+    p = subprocess.run([runtime, "--version"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=user.env(), timeout=10, **user.popen_args())
+    if p.returncode != 0:
+        raise SystemExit("user %s cannot run %s (is every directory on its path searchable?): %s"
+                         % (user.name, runtime, p.stdout.decode(errors="replace").strip()))
+
+
 class TestTimeout(Exception):
     pass
 
@@ -92,8 +106,11 @@ def _alarm(signum, frame):
     raise TestTimeout("test exceeded %ds" % TEST_TIMEOUT)
 
 
-def run_one(t, runtime, base, run_tmp):
-    ctx = framework.Ctx(runtime, base, t.name, run_tmp)
+def run_one(t, runtime, base, run_tmp, rootless=None):
+    if rootless and t.needs_root:
+        return {"name": t.name, "status": "skip", "message": "needs root: " + t.needs_root, "clauses": t.clauses,
+                "notes": [], "duration": 0.0}
+    ctx = framework.Ctx(runtime, base, t.name, run_tmp, rootless)
     status, msg = "pass", ""
     t0 = time.monotonic()
     signal.signal(signal.SIGALRM, _alarm)
@@ -130,6 +147,8 @@ def main():
     ap.add_argument("--no-record", action="store_true", help="do not write results/<name>.json")
     ap.add_argument("--coverage", action="store_true", help="write COVERAGE.md from results/*.json and exit")
     ap.add_argument("--keep", action="store_true", help="keep the run's temp dir (debugging)")
+    ap.add_argument("--rootless", action="store_true",
+                    help="run the runtime as a throw-away unprivileged user (made and removed by the run)")
     args = ap.parse_args()
 
     tests = load_tests()
@@ -139,7 +158,7 @@ def main():
         return 0
     if args.list:
         for t in tests:
-            print("%-40s %s" % (t.name, " ".join(t.clauses)))
+            print("%-40s %s%s" % (t.name, " ".join(t.clauses), "  [needs root]" if t.needs_root else ""))
         return 0
     if os.geteuid() != 0:
         raise SystemExit("the conformance suite needs root")
@@ -150,6 +169,8 @@ def main():
     version = runtime_version(runtime)
     is_runc = version.startswith("runc")
     name = args.name or os.path.basename(runtime)
+    if args.rootless and not args.name:
+        name += "-rootless"
 
     proc.become_subreaper()
     os.umask(0o022)
@@ -157,16 +178,25 @@ def main():
     os.chmod(run_tmp, 0o755)
     print("TAP version 13")
     print("# runtime: %s (%s)" % (runtime, version.splitlines()[0] if version else "?"))
-    print("1..%d" % len(chosen))
-    sys.stdout.flush()
     results = []
     counts = {"pass": 0, "fail": 0, "skip": 0}
     known = {} if is_runc else known_gaps.SWIFTLET
+    if args.rootless and not is_runc:
+        known = dict(known, **known_gaps.SWIFTLET_ROOTLESS)
     todo = 0
+    user = None
     try:
-        base = BaseImage(run_tmp)
+        if args.rootless:
+            user = RootlessUser()
+            user.create()
+            print("# rootless: user %s uid %d gid %d, subuid %d+%d, subgid %d+%d" % (
+                user.name, user.uid, user.gid, user.subuid[0], user.subuid[1], user.subgid[0], user.subgid[1]))
+            check_runtime_as_user(runtime, user)
+        print("1..%d" % len(chosen))
+        sys.stdout.flush()
+        base = BaseImage(run_tmp, user)
         for i, t in enumerate(chosen, 1):
-            r = run_one(t, runtime, base, run_tmp)
+            r = run_one(t, runtime, base, run_tmp, user)
             results.append(r)
             counts[r["status"]] += 1
             line = describe(t)
@@ -175,7 +205,11 @@ def main():
             elif r["status"] == "skip":
                 print("ok %d - %s # SKIP %s" % (i, line, r["message"].replace("\n", " ")))
             else:
-                reason = (t.runc_note if is_runc else known.get(t.name)) or ""
+                if is_runc:
+                    reason = (t.runc_rootless if args.rootless else None) or t.runc_note
+                else:
+                    reason = known.get(t.name)
+                reason = reason or ""
                 if reason:
                     # A documented gap: reported, never counted as passed.
                     counts["fail"] -= 1
@@ -194,6 +228,11 @@ def main():
         if not args.keep:
             proc.unmount_under(run_tmp, [])
             shutil.rmtree(run_tmp, ignore_errors=True)
+        if user and not args.keep:
+            user.remove()
+            if not user.gone():
+                print("# rootless: could not remove user %s or %s" % (user.name, user.home))
+                counts["fail"] += 1
     if not args.no_record and not only:
         d = os.path.join(HERE, "results")
         os.makedirs(d, exist_ok=True)

@@ -35,7 +35,8 @@ def rel_name():
 
 
 @test("cgroups_path_relative", ["cl.cgroupsPath.relative"],
-      "a relative cgroupsPath is created under a runtime-chosen place; the process is in it")
+      "a relative cgroupsPath is created under a runtime-chosen place; the process is in it",
+      needs_root="the check is that a cgroup is made for the relative cgroupsPath; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none, so a rootless runtime leaves the container in the caller's cgroup (create_applies_config checks that)")
 def _(t):
     b = t.bundle(["true"])
     name = rel_name()
@@ -69,7 +70,8 @@ def remove_new_parents(t, rel):
 
 
 @test("cgroups_path_absolute", ["cl.cgroupsPath.absolute"],
-      "an absolute cgroupsPath (under the caller's memory cgroup) is taken relative to the cgroup mount point")
+      "an absolute cgroupsPath (under the caller's memory cgroup) is taken relative to the cgroup mount point",
+      needs_root="an absolute cgroupsPath means mkdir in the v1 hierarchies; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     path = my_memory_cgroup().rstrip("/") + "/" + rel_name()
@@ -80,7 +82,8 @@ def _(t):
     t.check(os.path.isdir(proc.cgroup_dir("memory", path)), "cgroup directory missing")
 
 
-@test("cgroups_path_consistent", ["cl.cgroupsPath.consistent"], "the same cgroupsPath twice gives the same cgroup")
+@test("cgroups_path_consistent", ["cl.cgroupsPath.consistent"], "the same cgroupsPath twice gives the same cgroup",
+      needs_root="compares the cgroups two containers get for one cgroupsPath; rootless both stay in the caller's cgroup (this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none), which would pass without testing anything")
 def _(t):
     name = rel_name()
     seen = []
@@ -95,7 +98,8 @@ def _(t):
 
 
 @test("cgroup_ownership_v1", ["cl.cgroup-ownership.v1"],
-      "with a user namespace, cgroup namespace and rw cgroup mount on v1, the cgroup stays owned by host root")
+      "with a user namespace, cgroup namespace and rw cgroup mount on v1, the cgroup stays owned by host root",
+      needs_root="needs a container cgroup to look at the owner of; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     b.userns(100000, 65536)
@@ -111,7 +115,8 @@ def _(t):
 
 
 @test("devices_cgroup_order", ["cl.devices-cgroup.order"],
-      "allow then deny of the same device denies it; deny then allow allows it")
+      "allow then deny of the same device denies it; deny then allow allows it",
+      needs_root="needs the v1 devices controller (root's) and a mknod'ed /dev/cf-fuse (CAP_MKNOD over the host)")
 def _(t):
     results = []
     # /dev/fuse (10:229): opening it needs no capability, and it is not among
@@ -131,7 +136,8 @@ def _(t):
     t.eq(results, ["denied", "open"], "read open of c 1:11 with allow,deny / deny,allow")
 
 
-@test("resources_memory", ["cl.resources.memory"], "limit, reservation, swap, swappiness, disableOOMKiller")
+@test("resources_memory", ["cl.resources.memory"], "limit, reservation, swap, swappiness, disableOOMKiller",
+      needs_root="writes memory.limit_in_bytes and friends in a v1 memory cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     b.linux["resources"]["memory"] = {"limit": 64 << 20, "reservation": 32 << 20, "swap": 128 << 20,
@@ -149,7 +155,8 @@ def _(t):
 @test("resources_memory_kernel", ["cl.resources.memory-kernel"], "kernelTCP 16 MiB is memory.kmem.tcp.limit_in_bytes",
       runc="runc (1.1.5 and 1.5) ignores memory.kernel and memory.kernelTCP on purpose (both NOT RECOMMENDED; the "
            "kernel deprecated kmem limits), so memory.kmem.tcp.limit_in_bytes stays unlimited although this kernel "
-           "still implements it.")
+           "still implements it.",
+      needs_root="writes memory.kmem.tcp.limit_in_bytes in a v1 memory cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     b.linux["resources"]["memory"] = {"kernelTCP": 16 << 20}
@@ -157,7 +164,8 @@ def _(t):
     t.eq(cgread(t, pid, "memory", "memory.kmem.tcp.limit_in_bytes"), str(16 << 20), "memory.kmem.tcp.limit_in_bytes")
 
 
-@test("resources_cpu", ["cl.resources.cpu"], "shares, quota, period, cpus, mems")
+@test("resources_cpu", ["cl.resources.cpu"], "shares, quota, period, cpus, mems",
+      needs_root="writes cpu.shares/cfs_* and cpuset.cpus/mems in v1 cgroups of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     b.linux["resources"]["cpu"] = {"shares": 512, "quota": 50000, "period": 100000, "cpus": "0", "mems": "0"}
@@ -170,7 +178,8 @@ def _(t):
 
 
 @test("resources_cpu_burst_idle", ["cl.resources.cpu"], "burst and idle (cpu.cfs_burst_us, cpu.idle)",
-      runc="runc 1.1.5 predates cpu.burst and cpu.idle (runc 1.2.0 implements both), so both files keep 0.")
+      runc="runc 1.1.5 predates cpu.burst and cpu.idle (runc 1.2.0 implements both), so both files keep 0.",
+      needs_root="writes cpu.cfs_burst_us and cpu.idle in a v1 cpu cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     b.linux["resources"]["cpu"] = {"quota": 50000, "period": 100000, "burst": 20000, "idle": 1}
@@ -182,7 +191,8 @@ def _(t):
     t.eq(cgread(t, pid, "cpu", "cpu.idle"), "1", "cpu.idle")
 
 
-@test("resources_cpu_realtime", ["cl.resources.cpu"], "realtimePeriod and realtimeRuntime (cpu.rt_period_us, cpu.rt_runtime_us)")
+@test("resources_cpu_realtime", ["cl.resources.cpu"], "realtimePeriod and realtimeRuntime (cpu.rt_period_us, cpu.rt_runtime_us)",
+      needs_root="writes cpu.rt_period_us/rt_runtime_us in a v1 cpu cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     b.linux["resources"]["cpu"] = {"realtimePeriod": 500000, "realtimeRuntime": 0}
@@ -191,7 +201,8 @@ def _(t):
     t.eq(cgread(t, pid, "cpu", "cpu.rt_runtime_us"), "0", "cpu.rt_runtime_us")
 
 
-@test("resources_pids", ["cl.resources.pids"], "limit 42 is pids.max 42; -1 is max")
+@test("resources_pids", ["cl.resources.pids"], "limit 42 is pids.max 42; -1 is max",
+      needs_root="writes pids.max in a v1 pids cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     for limit, want in ((42, "42"), (-1, "max")):
         b = t.bundle(["true"])
@@ -202,7 +213,8 @@ def _(t):
 
 @test("resources_pids_zero", ["cl.resources.pids-zero"], "limit 0 is a real limit (pids.max 0, or 1 like runc 1.4)",
       runc="runc 1.1.5 treats pids.limit 0 as unset and leaves pids.max at max; runc 1.4.0 follows the spec "
-           "(0 is a limit; it writes 1 for systemd's sake).")
+           "(0 is a limit; it writes 1 for systemd's sake).",
+      needs_root="writes pids.max 0 in a v1 pids cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     b = t.bundle(["true"])
     b.linux["resources"]["pids"] = {"limit": 0}
@@ -220,7 +232,8 @@ def root_disk():
     return None, None
 
 
-@test("resources_blockio_throttle", ["cl.resources.blockIO"], "throttleReadBpsDevice and throttleWriteIOPSDevice on the disk")
+@test("resources_blockio_throttle", ["cl.resources.blockIO"], "throttleReadBpsDevice and throttleWriteIOPSDevice on the disk",
+      needs_root="writes blkio.throttle.* in a v1 blkio cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     name, dev = root_disk()
     if not dev:
@@ -235,7 +248,8 @@ def _(t):
     t.eq(cgread(t, pid, "blkio", "blkio.throttle.write_iops_device"), "%s 300" % dev, "write_iops_device")
 
 
-@test("resources_blockio_weight", ["cl.resources.blockIO"], "weight 300 (blkio.weight or blkio.bfq.weight)")
+@test("resources_blockio_weight", ["cl.resources.blockIO"], "weight 300 (blkio.weight or blkio.bfq.weight)",
+      needs_root="writes blkio.weight in a v1 blkio cgroup of the container; this host's cgroup v1 hierarchies belong to root and the rootless pass delegates none")
 def _(t):
     root = proc.cgroup_dir("blkio", "/")
     files = [f for f in ("blkio.weight", "blkio.bfq.weight") if os.path.exists(os.path.join(root, f))]
@@ -253,5 +267,5 @@ def _(t):
     if proc.read_or_none("/sys/fs/cgroup/cgroup.controllers") is not None:
         t.skip("the host uses cgroup v2")
     b = t.bundle(["true"])
-    b.linux["resources"]["unified"] = {"memory.max": "67108864"}
+    b.linux.setdefault("resources", {})["unified"] = {"memory.max": "67108864"}
     must_fail_create(t, b, "unified resources without cgroup v2 controllers")

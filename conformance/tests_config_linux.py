@@ -8,6 +8,7 @@ import subprocess
 from lib import proc
 from lib.framework import test
 from tests_config import must_fail_create, mounts_in
+from tests_runtime import RUNC_USERNS_PATH
 
 CREATED_NS = {"pid": "pid", "network": "net", "ipc": "ipc", "uts": "uts", "mount": "mnt", "cgroup": "cgroup"}
 
@@ -48,6 +49,11 @@ def _(t):
     b = t.bundle(["true"])
     b.linux["namespaces"] = [{"type": "pid"}, {"type": "mount"}]
     b.config.pop("hostname", None)
+    if t.rootless:
+        # mqueue can only be mounted by the user namespace owning the IPC namespace, which
+        # inherited is the host's: the template's /dev/mqueue would fail create for that.
+        b.config["mounts"] = [m for m in b.config["mounts"] if m["type"] != "mqueue"]
+        t.note("rootless: the template's /dev/mqueue mount is left out (the inherited IPC namespace is the host's)")
     cid, pid = created(t, b)
     for n in ("net", "ipc", "uts", "cgroup"):
         t.eq(proc.ns_inode(pid, n), proc.ns_inode("self", n), "%s namespace" % n)
@@ -58,19 +64,21 @@ def _(t):
 def _(t):
     b = t.bundle(["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u; while [ ! -e /out/go ]; do sleep 0.05; done"])
     b.userns(100000, 65536)
-    b.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 1000}]
+    b.linux["gidMappings"] = b.id_map(200000, 1000, "gid")
+    uids, gids = b.linux["uidMappings"], b.linux["gidMappings"]
     cid, pid = created(t, b)
     t.check(proc.ns_inode(pid, "user") != proc.ns_inode("self", "user"), "no new user namespace")
     t.start_ok(cid)
     st = proc.status_fields(pid)
-    t.eq(st["Uid"].split()[0], "100000", "host uid of container root")
-    t.eq(st["Gid"].split()[0], "200000", "host gid of container root")
+    t.eq(st["Uid"].split()[0], str(uids[0]["hostID"]), "host uid of container root")
+    t.eq(st["Gid"].split()[0], str(gids[0]["hostID"]), "host gid of container root")
     open(os.path.join(b.out, "go"), "w").close()
     t.wait_exit(pid)
     t.wait_status(cid, "stopped")
     with open(b.stdout) as f:
         out = f.read().split()
-    t.eq(out, ["0", "100000", "65536", "0", "200000", "1000", "0"], "uid_map, gid_map, id -u")
+    want = [str(m[k]) for m in uids + gids for k in ("containerID", "hostID", "size")] + ["0"]
+    t.eq(out, want, "uid_map, gid_map, id -u")
 
 
 @test("idmap_no_chown", ["cl.idmap.no-chown"], "a user-namespaced container does not chown its rootfs")
@@ -98,13 +106,15 @@ def _(t):
     t.check(int(out.strip()) >= host + 1000000 - 5, "uptime inside %s vs host %s" % (out.strip(), host))
 
 
-@test("ns_path_join", ["cl.ns.path-join"], "network, uts and ipc by path join the holder process's namespaces")
+@test("ns_path_join", ["cl.ns.path-join"], "network, uts and ipc by path join the holder process's namespaces",
+      runc_rootless=RUNC_USERNS_PATH)
 def _(t):
     h = proc.Holder(t, ["--net", "--uts", "--ipc"])
     b = t.bundle(["true"])
     b.config.pop("hostname", None)
     for typ, n in (("network", "net"), ("uts", "uts"), ("ipc", "ipc")):
         b.set_namespace(typ, "/proc/%d/ns/%s" % (h.pid, n))
+    b.join_userns(h)
     cid, pid = created(t, b)
     for n in ("net", "uts", "ipc"):
         t.eq(proc.ns_inode(pid, n), proc.ns_inode(h.pid, n), "%s namespace" % n)
@@ -115,6 +125,7 @@ def _(t):
     h = proc.Holder(t, ["--uts"])
     b = t.bundle(["true"])
     b.set_namespace("network", "/proc/%d/ns/uts" % h.pid)
+    b.join_userns(h)
     must_fail_create(t, b, "network namespace path of a uts namespace")
 
 
@@ -123,6 +134,7 @@ def _(t):
     h = proc.Holder(t, ["--net"])
     b = t.bundle(["true"])
     b.set_namespace("network", "proc/%d/ns/net" % h.pid)
+    b.join_userns(h)
     r = t.create(b, cwd="/")  # from /, the relative path would name a real namespace
     t.fails(r, "create with a relative namespace path")
 
@@ -130,6 +142,7 @@ def _(t):
 @test("ns_duplicate", ["cl.ns.duplicate"], "two network entries fail")
 def _(t):
     b = t.bundle(["true"])
+    b.set_namespace("network")  # the rootless template has none
     b.namespaces().append({"type": "network"})
     must_fail_create(t, b, "duplicated network namespace")
 
@@ -137,7 +150,9 @@ def _(t):
 # ---------------- devices ----------------
 
 @test("devices_created", ["cl.devices.available"],
-      "c 1:3 (mode 0620, uid 1000, gid 1001), u 1:5, b 7:0 and a FIFO exist with those attributes")
+      "c 1:3 (mode 0620, uid 1000, gid 1001), u 1:5, b 7:0 and a FIFO exist with those attributes",
+      needs_root="mknod of device nodes needs CAP_MKNOD over the host; a rootless runtime can only bind "
+                 "existing host nodes, and /dev/cf-* with these numbers, modes and owners exist nowhere on the host")
 def _(t):
     b = t.bundle()
     b.linux["devices"] = [
@@ -155,6 +170,8 @@ def _(t):
 
 @test("devices_existing_mismatch", ["cl.devices.exists-mismatch"],
       "a regular file at the device path (outside /dev) makes create fail",
+      needs_root="rootless, no device node can be made at all (no CAP_MKNOD over the host), so a failed create "
+                 "would not show that the existing file was detected",
       runc="runc (1.1.5 and 1.5) ignores EEXIST from mknod and leaves the regular file in place; config-linux.md: "
            "If a file already exists at path that does not match the requested device, the runtime MUST generate an error.")
 def _(t):
@@ -205,7 +222,9 @@ def dummy(t):
 
 
 @test("netdevices_move", ["cl.netdevices.move", "cl.netdevices.up", "cl.netdevices.addresses"],
-      "a host veth link is moved in, renamed, up, with its permanent address", runc=NETDEV_RUNC)
+      "a host veth link is moved in, renamed, up, with its permanent address", runc=NETDEV_RUNC,
+      needs_root="moving a host link into the container's network namespace needs CAP_NET_ADMIN in the host's "
+                 "network namespace")
 def _(t):
     name = dummy(t)
     b = t.bundle()
@@ -217,7 +236,9 @@ def _(t):
                            stderr=subprocess.DEVNULL).returncode != 0, "the link is still on the host")
 
 
-@test("netdevices_name_exists", ["cl.netdevices.exists"], "moving a link to the name 'lo' fails", runc=NETDEV_RUNC)
+@test("netdevices_name_exists", ["cl.netdevices.exists"], "moving a link to the name 'lo' fails", runc=NETDEV_RUNC,
+      needs_root="rootless, no host link can be moved (no CAP_NET_ADMIN in the host's network namespace), so a "
+                 "failed create would not show the name clash was detected")
 def _(t):
     name = dummy(t)
     b = t.bundle(["true"])
@@ -225,7 +246,9 @@ def _(t):
     must_fail_create(t, b, "netDevice renamed to an existing name")
 
 
-@test("netdevices_template", ["cl.netdevices.template"], "a name template cfnet%d is allowed", runc=NETDEV_RUNC)
+@test("netdevices_template", ["cl.netdevices.template"], "a name template cfnet%d is allowed", runc=NETDEV_RUNC,
+      needs_root="the templated link is a host veth moved in, which needs CAP_NET_ADMIN in the host's network "
+                 "namespace")
 def _(t):
     name = dummy(t)
     b = t.bundle()
@@ -240,6 +263,7 @@ def _(t):
 def _(t):
     host = (proc.read("/proc/sys/net/ipv4/ip_forward").strip(), proc.read("/proc/sys/kernel/msgmax").strip())
     b = t.bundle()
+    b.set_namespace("network")  # the rootless template has none
     b.linux["sysctl"] = {"net.ipv4.ip_forward": "1", "kernel.msgmax": "12345"}
     _, _, out = t.run_script("cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax", bundle=b)
     t.eq(out.split(), ["1", "12345"], "sysctls inside")

@@ -145,6 +145,11 @@ def _(t):
         if o == "remount":
             b.add_mount("/m", "tmpfs", "tmpfs", ["size=1m"])
             b.add_mount("/m", "tmpfs", "tmpfs", ["remount"])
+        elif t.rootless:
+            # A bind of a host directory keeps the host mount's atime flags locked in a user
+            # namespace (changing them is EPERM); a tmpfs the container mounts itself is free.
+            b.add_mount("/cf-src", "tmpfs", "tmpfs", ["size=1m"])
+            b.add_mount("/m", "bind", os.path.join(b.rootfs, "cf-src"), ["rbind", o])
         else:
             b.add_mount("/m", "bind", src, ["rbind", o])
         ok, err = accepted(t, b, run=False)

@@ -10,13 +10,16 @@ MKBUNDLE = os.path.join(REPO, "scripts", "mkbundle.sh")
 
 
 class BaseImage:
-    def __init__(self, run_tmp):
+    def __init__(self, run_tmp, rootless=None):
         self.dir = os.path.join(run_tmp, "base")
         subprocess.run(["sh", MKBUNDLE, self.dir, "sh"], check=True,
                        stdout=subprocess.DEVNULL)
         os.mkdir(os.path.join(self.dir, "rootfs", "out"))
         with open(os.path.join(self.dir, "config.json")) as f:
             self.template = json.load(f)
+        if rootless:
+            from .rootless import rootless_template
+            rootless_template(self.template, rootless.uid, rootless.gid)
 
 
 class Bundle:
@@ -29,6 +32,9 @@ class Bundle:
         os.makedirs(path)
         self.rootfs = os.path.join(path, "rootfs")
         subprocess.run(["cp", "-a", os.path.join(ctx.base.dir, "rootfs"), self.rootfs], check=True)
+        if ctx.rootless:
+            # A rootless user runs bundles of its own (and container root is that user).
+            ctx.rootless.own(path)
         # results written by the container go to /out, a bind mount of this
         self.out = os.path.join(path, "out")
         os.mkdir(self.out)
@@ -77,6 +83,16 @@ class Bundle:
         nss.append(n)
         self.linux["namespaces"] = nss
 
+    def join_userns(self, holder):
+        """Rootless pass: joins the user namespace of a proc.Holder (which made its
+        namespaces as the user, under a user namespace of its own), so the holder's other
+        namespaces can be joined by path; the mappings are that namespace's. No-op as root."""
+        if not self.ctx.rootless:
+            return
+        self.set_namespace("user", "/proc/%d/ns/user" % holder.pid)
+        self.linux.pop("uidMappings", None)
+        self.linux.pop("gidMappings", None)
+
     def drop_namespace(self, type_):
         self.linux["namespaces"] = [n for n in self.namespaces() if n["type"] != type_]
 
@@ -84,10 +100,35 @@ class Bundle:
         """Adds a user namespace mapping container 0..size-1 to host_uid...
         The rootfs stays owned by host root: it is world-readable and
         read-only, and /out is world-writable, so the mapped root needs no
-        chown (which also lets tests check the runtime did not chown)."""
+        chown (which also lets tests check the runtime did not chown).
+        In the rootless pass see id_map."""
         self.set_namespace("user")
-        self.linux["uidMappings"] = [{"containerID": 0, "hostID": host_uid, "size": size}]
-        self.linux["gidMappings"] = [{"containerID": 0, "hostID": host_uid, "size": size}]
+        self.linux["uidMappings"] = self.id_map(host_uid, size, "uid")
+        self.linux["gidMappings"] = self.id_map(host_uid, size, "gid")
+
+    def id_map(self, host_id, size, kind="uid"):
+        """The mappings of container ids 0..size-1 to host_id...: one range as root. In the
+        rootless pass container root is the user itself (runc and swiftlet hand the exec
+        fifo to container root, which an unprivileged user can only do for itself), and
+        1..size-1 come from the same place in the user's subordinate range (newuidmap)."""
+        rl = self.ctx.rootless
+        if not rl:
+            return [{"containerID": 0, "hostID": host_id, "size": size}]
+        own = rl.uid if kind == "uid" else rl.gid
+        return [{"containerID": 0, "hostID": own, "size": 1},
+                {"containerID": 1, "hostID": rl.host_id(host_id, kind) + 1, "size": size - 1}]
+
+    def map_subids(self):
+        """Rootless pass: container root stays the user, ids 1..65535 come from the user's
+        subordinate ranges (newuidmap/newgidmap), so process.user may name other ids and
+        setgroups is allowed. A no-op as root, where the container shares the host's ids."""
+        rl = self.ctx.rootless
+        if not rl:
+            return
+        self.linux["uidMappings"] = [{"containerID": 0, "hostID": rl.uid, "size": 1},
+                                     {"containerID": 1, "hostID": rl.subuid[0], "size": 65535}]
+        self.linux["gidMappings"] = [{"containerID": 0, "hostID": rl.gid, "size": 1},
+                                     {"containerID": 1, "hostID": rl.subgid[0], "size": 65535}]
 
     def add_hook(self, phase, path, args=None, env=None, timeout=None):
         h = {"path": path}
@@ -102,6 +143,10 @@ class Bundle:
 
     # ----- files -----
     def write(self):
+        if self.ctx.rootless and not any(n["type"] == "user" for n in self.namespaces()):
+            # A test that lists its namespaces from scratch still gets the user namespace
+            # every rootless container needs (with the template's mappings).
+            self.namespaces().append({"type": "user"})
         with open(os.path.join(self.dir, "config.json"), "w") as f:
             json.dump(self.config, f, indent=1)
         self.written = True

@@ -27,7 +27,7 @@ class Skip(Exception):
 
 
 class Test:
-    def __init__(self, name, func, clauses, desc, runc_note, module):
+    def __init__(self, name, func, clauses, desc, runc_note, module, needs_root=None, runc_rootless=None):
         self.name = name
         self.func = func
         self.clauses = clauses
@@ -36,14 +36,22 @@ class Test:
         # result so a runc failure is never silent.
         self.runc_note = runc_note
         self.module = module
+        # Why the test cannot run in the rootless pass (None: it runs there). Specific to
+        # the test: what it needs that an unprivileged user cannot have.
+        self.needs_root = needs_root
+        # Why runc 1.1.5 run rootless fails this test (its rootless-only deviations).
+        self.runc_rootless = runc_rootless
 
 
-def test(name, clauses, desc="", runc=None):
-    """Registers a test. `clauses` are ids of lib.clauses.CLAUSES."""
+def test(name, clauses, desc="", runc=None, needs_root=None, runc_rootless=None):
+    """Registers a test. `clauses` are ids of lib.clauses.CLAUSES. `needs_root` says why
+    the test is skipped in the rootless pass; without it the test runs there too."""
     def register(func):
         if any(t.name == name for t in TESTS):
             raise RuntimeError("duplicate test name " + name)
-        TESTS.append(Test(name, func, list(clauses), desc, runc, func.__module__))
+        if needs_root is not None and not needs_root.strip():
+            raise RuntimeError("test %s: needs_root needs a reason" % name)
+        TESTS.append(Test(name, func, list(clauses), desc, runc, func.__module__, needs_root, runc_rootless))
         return func
     return register
 
@@ -63,14 +71,18 @@ class Result:
 class Ctx:
     """One test's world: its temp dir, its state root, its containers."""
 
-    def __init__(self, runtime, base, test_name, run_tmp):
+    def __init__(self, runtime, base, test_name, run_tmp, rootless=None):
         self.runtime = runtime
         self.base = base  # lib.bundle.BaseImage
         self.name = test_name
+        # lib.rootless.RootlessUser in the rootless pass: runtime commands run as that user.
+        self.rootless = rootless
         self.tmp = tempfile.mkdtemp(prefix=test_name[:40] + ".", dir=run_tmp)
         os.chmod(self.tmp, 0o755)
         self.root = os.path.join(self.tmp, "state")
         os.mkdir(self.root, 0o700)
+        if rootless:
+            rootless.own(self.tmp)
         self.ids = []
         self.pids = []
         self.mounts = []
@@ -105,18 +117,22 @@ class Ctx:
         the runtime's stdio go to files, which is what create needs: the
         container inherits them and a pipe would hang the harness."""
         argv = [self.runtime, "--root", self.root] + [str(a) for a in args]
+        user = {}
+        if self.rootless:
+            env = self.rootless.env(env)
+            user = self.rootless.popen_args()
         t0 = time.monotonic()
         if files:
             with open(files[0], "ab") as fo, open(files[1], "ab") as fe:
                 p = subprocess.Popen(argv, stdin=stdin, stdout=fo, stderr=fe, cwd=cwd, env=env,
-                                     start_new_session=True, close_fds=True, pass_fds=pass_fds)
+                                     start_new_session=True, close_fds=True, pass_fds=pass_fds, **user)
                 rc = _wait(p, timeout)
             out = _read(files[0])
             err = _read(files[1])
         else:
             p = subprocess.Popen(argv, stdin=subprocess.PIPE if input is not None else stdin,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
-                                 start_new_session=True, close_fds=True)
+                                 start_new_session=True, close_fds=True, **user)
             try:
                 out, err = p.communicate(input=input.encode() if isinstance(input, str) else input,
                                          timeout=timeout)

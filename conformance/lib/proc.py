@@ -200,9 +200,16 @@ class Holder:
     namespaces-by-path tests; killed by pid at cleanup."""
 
     def __init__(self, ctx, flags):
+        user = {}
+        if ctx.rootless:
+            # The rootless user's own namespaces, under a user namespace of its own: a
+            # container joins that user namespace too (Bundle.join_userns), as a rootless
+            # pod's containers join its infra container's.
+            flags = ["--user", "--map-root-user"] + flags
+            user = ctx.rootless.popen_args()
         self.p = subprocess.Popen(["unshare"] + flags + ["sleep", "600"],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+                                  stderr=subprocess.DEVNULL, **user)
         ctx.defer(self.stop)
         # unshare execs sleep; --fork would put sleep in a child, so wait for
         # the namespaces to differ from ours.

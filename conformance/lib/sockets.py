@@ -13,6 +13,9 @@ class _Server:
         self.path = ctx.path("%d-%s" % (ctx._n, name))
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(self.path)
+        if ctx.rootless:
+            # connect(2) needs write permission on the socket file.
+            os.chown(self.path, ctx.rootless.uid, ctx.rootless.gid)
         self.sock.listen(4)
         self.error = None
         self.thread = threading.Thread(target=self._serve, daemon=True)
