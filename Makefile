@@ -7,7 +7,7 @@ RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xcc -DSWIFTLET_COMMIT='
 RUNTIME ?= $(CURDIR)/bin/swiftlet
 DEMO_BUNDLE ?= /tmp/swiftlet-demo
 
-.PHONY: all build install demo test unit-test integration-test conformance conformance-runc coverage deps clean bench fuzz robustness rootless security
+.PHONY: all build install demo test unit-test integration-test conformance conformance-runc conformance-rootless conformance-rootless-runc coverage deps clean bench fuzz robustness rootless security
 
 all: bin/swiftlet
 
@@ -32,7 +32,7 @@ demo: bin/swiftlet
 deps:
 	sh scripts/install-deps.sh
 
-test: deps bin/swiftlet unit-test integration-test conformance conformance-runc coverage rootless engines security security-runc robustness
+test: deps bin/swiftlet unit-test integration-test conformance conformance-runc conformance-rootless coverage rootless engines security security-runc robustness
 
 unit-test:
 	$(SWIFT) build --build-tests
@@ -47,6 +47,15 @@ conformance: bin/swiftlet
 # The control: the same suite against Debian's runc; its documented deviations are TODOs.
 conformance-runc:
 	RUNTIME=runc ONLY=$(ONLY) python3 conformance/run.py
+
+# The suite again with the runtime run by a throw-away unprivileged user (made and removed by
+# the run; about 1 minute); tests that need real root skip with their reason.
+conformance-rootless: bin/swiftlet
+	RUNTIME=$(RUNTIME) ONLY=$(ONLY) python3 conformance/run.py --rootless
+
+# The rootless pass against Debian's runc 1.1.5 (not in `test`: a comparison, like conformance-runc's notes).
+conformance-rootless-runc:
+	RUNTIME=runc ONLY=$(ONLY) python3 conformance/run.py --rootless
 
 # swiftlet vs runc vs crun, side by side (root; about 5 minutes, BENCH_ARGS=--quick for about 1).
 bench: bin/swiftlet

@@ -6,6 +6,8 @@ import os
 from .clauses import CLAUSES, FILES
 
 RUNTIMES = ["swiftlet", "runc"]
+# The rootless pass (run.py --rootless) of each, shown beside the root pass.
+ROOTLESS = ["swiftlet-rootless", "runc-rootless"]
 
 
 def _load(results_dir, name):
@@ -45,7 +47,7 @@ def _cell(text):
 
 def write(tests, suite_dir):
     results_dir = os.path.join(suite_dir, "results")
-    runs = {n: _load(results_dir, n) for n in RUNTIMES}
+    runs = {n: _load(results_dir, n) for n in RUNTIMES + ROOTLESS}
     by_runtime = {n: ({r["name"]: r["status"] for r in run["results"]} if run else None)
                   for n, run in runs.items()}
     tests_of = {}
@@ -60,7 +62,7 @@ def write(tests, suite_dir):
              "and features-linux.md (clauses for other platforms are out of scope).", ""]
     lines += ["| runtime | version | date | passed | failed | skipped | known gaps (documented failures) |",
               "|---|---|---|---|---|---|---|"]
-    for n in RUNTIMES:
+    for n in RUNTIMES + ROOTLESS:
         run = runs[n]
         if not run:
             lines.append("| %s | (no recorded run) | | | | | |" % n)
@@ -84,12 +86,13 @@ def write(tests, suite_dir):
         cl = [c for c in observable if c.file == f]
         if not cl:
             continue
-        lines += ["## " + f, "", "| clause | level | text | tests | swiftlet | runc |", "|---|---|---|---|---|---|"]
+        lines += ["## " + f, "", "| clause | level | text | tests | swiftlet | runc | swiftlet rootless | runc rootless |",
+                  "|---|---|---|---|---|---|---|---|"]
         for c in cl:
             ts = tests_of.get(c.id, [])
-            lines.append("| %s | %s | %s | %s | %s | %s |" % (
+            lines.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 c.id, c.level, _cell(c.quote), ", ".join("`%s`" % t for t in ts) or "-",
-                _status(by_runtime["swiftlet"], ts), _status(by_runtime["runc"], ts)))
+                *(_status(by_runtime[n], ts) for n in RUNTIMES + ROOTLESS)))
         lines.append("")
 
     lines += ["## Not observable on this machine", "", "| clause | file | level | text | why |", "|---|---|---|---|---|"]
@@ -99,10 +102,21 @@ def write(tests, suite_dir):
     lines.append("")
 
     sw = by_runtime["swiftlet"]
-    from lib.known_gaps import SWIFTLET as SWIFTLET_GAPS
+    from lib.known_gaps import SWIFTLET as SWIFTLET_GAPS, SWIFTLET_ROOTLESS
     lines += ["## Tests swiftlet is known to fail, and why", "", "| test | swiftlet result | why |", "|---|---|---|"]
     for name, why in sorted(SWIFTLET_GAPS.items()):
         lines.append("| `%s` | %s | %s |" % (name, sw.get(name, "not run") if sw else "not run", _cell(why)))
+    lines.append("")
+    swr = by_runtime["swiftlet-rootless"]
+    lines += ["## Tests swiftlet fails only rootless, and why", "", "| test | swiftlet rootless result | why |",
+              "|---|---|---|"]
+    for name, why in sorted(SWIFTLET_ROOTLESS.items()):
+        lines.append("| `%s` | %s | %s |" % (name, swr.get(name, "not run") if swr else "not run", _cell(why)))
+    lines.append("")
+    lines += ["## Tests the rootless pass skips, and why", "", "| test | why it needs root |", "|---|---|"]
+    for t in tests:
+        if t.needs_root:
+            lines.append("| `%s` | %s |" % (t.name, _cell(t.needs_root)))
     lines.append("")
 
     notes = [t for t in tests if t.runc_note]
@@ -118,6 +132,15 @@ def write(tests, suite_dir):
         if unexplained:
             lines.append("runc failures without a written reason: " + ", ".join(unexplained))
             lines.append("")
+    rnotes = [t for t in tests if t.runc_rootless]
+    runcr = by_runtime["runc-rootless"]
+    if rnotes:
+        lines += ["## Tests runc 1.1.5 fails only rootless, and why", "",
+                  "| test | runc rootless result | why |", "|---|---|---|"]
+        for t in rnotes:
+            lines.append("| `%s` | %s | %s |" % (t.name, runcr.get(t.name, "not run") if runcr else "not run",
+                                                _cell(t.runc_rootless)))
+        lines.append("")
 
     out = os.path.join(suite_dir, "COVERAGE.md")
     with open(out, "w") as f:
