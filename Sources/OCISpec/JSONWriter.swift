@@ -116,6 +116,15 @@ public enum JSONWriter {
     }
 }
 
+/// `s` as a JSON string literal, escaped as the writer escapes strings (so `/` stays as it
+/// is): for log lines and for messages that show a user's value.
+public func jsonQuoted(_ s: String) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count + 2)
+    JSONWriter.writeString(s, into: &out)
+    return String(decoding: out, as: UTF8.self)
+}
+
 /// Number spelling for encoded values: integers exactly, floating point in the shortest form
 /// that reads back to the same value, laid out like Go's encoding/json (plain decimals for
 /// 1e-6 <= |x| < 1e21, otherwise `1e+21` / `1e-7`), so `100.0` is written `100`.

@@ -79,7 +79,7 @@ struct IssuePath: CustomStringConvertible {
     func at(_ index: Int) -> IssuePath { IssuePath(text + "[\(index)]") }
     func key(_ key: String) -> IssuePath {
         if isPlainKey(key) { return dot(key) }
-        return IssuePath(text + "[" + quoted(key) + "]")
+        return IssuePath(text + "[" + jsonQuoted(key) + "]")
     }
 }
 
@@ -88,28 +88,6 @@ private func isPlainKey(_ s: String) -> Bool {
     return s.utf8.allSatisfy { b in
         (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
     }
-}
-
-/// `s` as a JSON string literal, for messages that show a user's value.
-func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }
 
 /// Walks a spec and collects issues. The checks live in extensions, one file per area.
@@ -176,10 +154,10 @@ struct SpecValidator {
         let version = spec.ociVersion
         if version.isEmpty { return error(path, "is required") }
         guard let semver = SemanticVersion(version) else {
-            return error(path, "\(quoted(version)) is not a valid SemVer 2.0.0 version")
+            return error(path, "\(jsonQuoted(version)) is not a valid SemVer 2.0.0 version")
         }
         if semver.major != 1 {
-            error(path, "unsupported major version \(semver.major) in \(quoted(version)) (runtime-spec 1.x is supported)")
+            error(path, "unsupported major version \(semver.major) in \(jsonQuoted(version)) (runtime-spec 1.x is supported)")
         }
     }
 
@@ -237,7 +215,7 @@ struct SpecValidator {
                 if hook.path.isEmpty {
                     error(at.dot("path"), "must not be empty")
                 } else if !hook.path.hasPrefix("/") {
-                    error(at.dot("path"), "must be an absolute path, got \(quoted(hook.path))")
+                    error(at.dot("path"), "must be an absolute path, got \(jsonQuoted(hook.path))")
                 }
                 if let timeout = hook.timeout, timeout <= 0 {
                     error(at.dot("timeout"), "must be greater than zero, got \(timeout)")
@@ -251,11 +229,11 @@ struct SpecValidator {
     mutating func checkEnvironment(_ env: [String]?, at path: IssuePath) {
         for (i, entry) in (env ?? []).enumerated() {
             guard let eq = entry.utf8.firstIndex(of: UInt8(ascii: "=")) else {
-                error(path.at(i), "must be in KEY=VALUE form, got \(quoted(entry))")
+                error(path.at(i), "must be in KEY=VALUE form, got \(jsonQuoted(entry))")
                 continue
             }
             if eq == entry.utf8.startIndex {
-                error(path.at(i), "variable name must not be empty in \(quoted(entry))")
+                error(path.at(i), "variable name must not be empty in \(jsonQuoted(entry))")
             } else if entry.utf8.contains(0) {
                 error(path.at(i), "must not contain a NUL byte")
             }

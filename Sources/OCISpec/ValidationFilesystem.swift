@@ -14,7 +14,7 @@ extension SpecValidator {
         } else if !m.destination.hasPrefix("/") {
             // The spec still allows relative destinations (deprecated, taken relative to "/")
             // and runc 1.5 only warns about them, so refusing one would break old configs.
-            warn(path.dot("destination"), "relative destination \(quoted(m.destination)) is deprecated; it is taken as relative to /")
+            warn(path.dot("destination"), "relative destination \(jsonQuoted(m.destination)) is deprecated; it is taken as relative to /")
         }
         for (field, value) in [("destination", m.destination), ("source", m.source ?? ""), ("type", m.type ?? "")]
             where value.utf8.contains(0) {
@@ -28,7 +28,7 @@ extension SpecValidator {
             // The kernel ignores filesystem data on a bind mount, so an option that is not a
             // mount flag would be silently dropped: runc refuses it.
             for (j, option) in options.enumerated() where !isKnownMountOption(option) {
-                error(path.dot("options").at(j), "bind mounts cannot have filesystem-specific option \(quoted(option))")
+                error(path.dot("options").at(j), "bind mounts cannot have filesystem-specific option \(jsonQuoted(option))")
             }
         }
         checkMountIDMapping(m, options: options, isBind: isBind, at: path)
@@ -57,7 +57,7 @@ extension SpecValidator {
             if d.path.isEmpty {
                 error(at.dot("path"), "must not be empty")
             } else if !d.path.hasPrefix("/") {
-                error(at.dot("path"), "must be an absolute path, got \(quoted(d.path))")
+                error(at.dot("path"), "must be an absolute path, got \(jsonQuoted(d.path))")
             } else {
                 let clean = cleanPath(d.path)
                 if clean == "/" { error(at.dot("path"), "must name a file, not /") }
@@ -69,12 +69,12 @@ extension SpecValidator {
             }
             switch d.type {
             case "c", "b", "u":
-                if d.major == nil { error(at.dot("major"), "is required for device type \(quoted(d.type))") }
-                if d.minor == nil { error(at.dot("minor"), "is required for device type \(quoted(d.type))") }
+                if d.major == nil { error(at.dot("major"), "is required for device type \(jsonQuoted(d.type))") }
+                if d.minor == nil { error(at.dot("minor"), "is required for device type \(jsonQuoted(d.type))") }
             case "p":
                 break
             default:
-                error(at.dot("type"), "unknown device type \(quoted(d.type)) (want c, b, u or p)")
+                error(at.dot("type"), "unknown device type \(jsonQuoted(d.type)) (want c, b, u or p)")
             }
             if let major = d.major, major < 0 { error(at.dot("major"), "must not be negative, got \(major)") }
             if let minor = d.minor, minor < 0 { error(at.dot("minor"), "must not be negative, got \(minor)") }
@@ -84,7 +84,7 @@ extension SpecValidator {
     mutating func checkRootfsPropagation(_ value: String?, at path: IssuePath) {
         guard let value, !value.isEmpty else { return }
         guard KnownNames.rootfsPropagations.contains(value) else {
-            return error(path, "unknown rootfs propagation \(quoted(value))")
+            return error(path, "unknown rootfs propagation \(jsonQuoted(value))")
         }
         if options.noPivotRoot && (value == "private" || value == "rprivate") {
             error(path, "rootfsPropagation of [r]private is not safe without pivot_root")
@@ -95,7 +95,7 @@ extension SpecValidator {
         let lists = [("maskedPaths", linux.maskedPaths ?? []), ("readonlyPaths", linux.readonlyPaths ?? [])]
         for (name, list) in lists {
             for (i, p) in list.enumerated() where !p.hasPrefix("/") {
-                error(path.dot(name).at(i), "must be an absolute path, got \(quoted(p))")
+                error(path.dot(name).at(i), "must be an absolute path, got \(jsonQuoted(p))")
             }
             if !list.isEmpty && !namespaces.contains("mount") {
                 error(path.dot(name), "unable to restrict paths without a private mount namespace")

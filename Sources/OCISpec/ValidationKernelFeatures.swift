@@ -4,7 +4,7 @@
 extension SpecValidator {
     mutating func checkPersonality(_ p: LinuxPersonality, at path: IssuePath) {
         if !KnownNames.personalityDomains.contains(p.domain) {
-            error(path.dot("domain"), "invalid personality domain \(quoted(p.domain)) (want \"LINUX\" or \"LINUX32\")")
+            error(path.dot("domain"), "invalid personality domain \(jsonQuoted(p.domain)) (want \"LINUX\" or \"LINUX32\")")
         }
         if let flags = p.flags, !flags.isEmpty {
             // runc ignores them with a warning: the spec defines no flag values yet.
@@ -28,11 +28,11 @@ extension SpecValidator {
         case "MPOL_PREFERRED":
             break
         default:
-            error(path.dot("mode"), "unknown memory policy mode \(quoted(p.mode))")
+            error(path.dot("mode"), "unknown memory policy mode \(jsonQuoted(p.mode))")
         }
         let flags = p.flags ?? []
         for (i, flag) in flags.enumerated() where !KnownNames.memoryPolicyFlags.contains(flag) {
-            error(path.dot("flags").at(i), "unknown memory policy flag \(quoted(flag))")
+            error(path.dot("flags").at(i), "unknown memory policy flag \(jsonQuoted(flag))")
         }
         if flags.contains("MPOL_F_STATIC_NODES") && flags.contains("MPOL_F_RELATIVE_NODES") {
             error(path.dot("flags"), "MPOL_F_STATIC_NODES and MPOL_F_RELATIVE_NODES cannot be combined")
@@ -41,7 +41,7 @@ extension SpecValidator {
 
     mutating func checkIntelRdt(_ rdt: LinuxIntelRdt, at path: IssuePath) {
         if let clos = rdt.closID, clos == "." || clos == ".." || (clos.utf8.count > 1 && clos.contains("/")) {
-            error(path.dot("closID"), "invalid CLOS id \(quoted(clos))")
+            error(path.dot("closID"), "invalid CLOS id \(jsonQuoted(clos))")
         }
         if let mb = rdt.memBwSchema, !mb.isEmpty {
             if !mb.hasPrefix("MB:") { error(path.dot("memBwSchema"), "must start with \"MB:\"") }

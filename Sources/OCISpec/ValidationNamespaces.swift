@@ -7,14 +7,14 @@ extension SpecValidator {
         for (i, ns) in (spec.linux?.namespaces ?? []).enumerated() {
             let at = path.at(i)
             if !KnownNames.namespaceTypes.contains(ns.type) {
-                error(at.dot("type"), "unknown namespace type \(quoted(ns.type))")
+                error(at.dot("type"), "unknown namespace type \(jsonQuoted(ns.type))")
             } else if let first = seen[ns.type] {
-                error(at.dot("type"), "duplicate namespace type \(quoted(ns.type)) (first at \(path.at(first)))")
+                error(at.dot("type"), "duplicate namespace type \(jsonQuoted(ns.type)) (first at \(path.at(first)))")
             } else {
                 seen[ns.type] = i
             }
             if let p = ns.path, !p.isEmpty, !p.hasPrefix("/") {
-                error(at.dot("path"), "must be an absolute path, got \(quoted(p))")
+                error(at.dot("path"), "must be an absolute path, got \(jsonQuoted(p))")
             }
         }
         if options.rootless && !namespaces.contains("user") {
@@ -72,14 +72,14 @@ extension SpecValidator {
             let at = path.key(key)
             let name = dottedSysctlName(key)
             if ipcSysctls.contains(name) || name.hasPrefix("fs.mqueue.") {
-                if !namespaces.contains("ipc") { error(at, "sysctl \(quoted(name)) is not allowed in the host's IPC namespace") }
+                if !namespaces.contains("ipc") { error(at, "sysctl \(jsonQuoted(name)) is not allowed in the host's IPC namespace") }
                 continue
             }
             if name.hasPrefix("net.") {
                 if !namespaces.contains("network") {
-                    error(at, "sysctl \(quoted(name)) is not allowed in the host's network namespace")
+                    error(at, "sysctl \(jsonQuoted(name)) is not allowed in the host's network namespace")
                 } else if let joined = namespaces.joinedPath("network"), sameFile(joined, "/proc/self/ns/net") == true {
-                    error(at, "sysctl \(quoted(name)) is not allowed: \(joined) is the host's network namespace")
+                    error(at, "sysctl \(jsonQuoted(name)) is not allowed: \(joined) is the host's network namespace")
                 }
                 continue
             }
@@ -91,10 +91,10 @@ extension SpecValidator {
                 }
             }
             if name.hasPrefix("user.") {
-                if !namespaces.contains("user") { error(at, "sysctl \(quoted(name)) is not allowed without a user namespace") }
+                if !namespaces.contains("user") { error(at, "sysctl \(jsonQuoted(name)) is not allowed without a user namespace") }
                 continue
             }
-            error(at, "sysctl \(quoted(name)) is not in a separate kernel namespace")
+            error(at, "sysctl \(jsonQuoted(name)) is not in a separate kernel namespace")
         }
     }
 
@@ -108,7 +108,7 @@ extension SpecValidator {
         for clock in offsets.keys.sorted() {
             let at = path.key(clock)
             if !KnownNames.timeNamespaceClocks.contains(clock) {
-                error(at, "unknown clock \(quoted(clock)) (want \"monotonic\" or \"boottime\")")
+                error(at, "unknown clock \(jsonQuoted(clock)) (want \"monotonic\" or \"boottime\")")
             }
             if let ns = offsets[clock]?.nanosecs, ns >= 1_000_000_000 {
                 error(at.dot("nanosecs"), "must be less than 1000000000, got \(ns)")
@@ -124,9 +124,9 @@ extension SpecValidator {
         if options.rootless { error(path, "network devices are not supported for rootless containers") }
         for name in devices.keys.sorted() {
             let at = path.key(name)
-            if !isValidInterfaceName(name) { error(at, "invalid network device name \(quoted(name))") }
+            if !isValidInterfaceName(name) { error(at, "invalid network device name \(jsonQuoted(name))") }
             if let target = devices[name]?.name, !target.isEmpty, !isValidInterfaceName(target) {
-                error(at.dot("name"), "invalid network device name \(quoted(target))")
+                error(at.dot("name"), "invalid network device name \(jsonQuoted(target))")
             }
         }
     }

@@ -14,7 +14,7 @@ extension SpecValidator {
         if process.cwd.isEmpty {
             error(path.dot("cwd"), "must not be empty")
         } else if !process.cwd.hasPrefix("/") {
-            error(path.dot("cwd"), "must be an absolute path, got \(quoted(process.cwd))")
+            error(path.dot("cwd"), "must be an absolute path, got \(jsonQuoted(process.cwd))")
         }
         checkEnvironment(process.env, at: path.dot("env"))
         if let umask = process.user.umask, umask > 0o777 {
@@ -44,9 +44,9 @@ extension SpecValidator {
         for (i, limit) in (rlimits ?? []).enumerated() {
             let at = path.at(i)
             if KnownNames.rlimitNumber(limit.type) == nil {
-                error(at.dot("type"), "unknown rlimit type \(quoted(limit.type))")
+                error(at.dot("type"), "unknown rlimit type \(jsonQuoted(limit.type))")
             } else if let first = seen[limit.type] {
-                error(at.dot("type"), "duplicate rlimit type \(quoted(limit.type)) (first at \(path.at(first)))")
+                error(at.dot("type"), "duplicate rlimit type \(jsonQuoted(limit.type)) (first at \(path.at(first)))")
             } else {
                 seen[limit.type] = i
             }
@@ -65,7 +65,7 @@ extension SpecValidator {
         ]
         for (name, list) in sets {
             for (i, cap) in (list ?? []).enumerated() where KnownNames.capabilityNumber(cap) == nil {
-                warn(path.dot(name).at(i), "unknown capability \(quoted(cap)) is ignored")
+                warn(path.dot(name).at(i), "unknown capability \(jsonQuoted(cap)) is ignored")
             }
         }
     }
@@ -73,7 +73,7 @@ extension SpecValidator {
     mutating func checkScheduler(_ s: Scheduler, at path: IssuePath) {
         if s.policy.isEmpty { return error(path.dot("policy"), "is required") }
         guard KnownNames.schedulerPolicies.contains(s.policy) else {
-            return error(path.dot("policy"), "unknown scheduler policy \(quoted(s.policy))")
+            return error(path.dot("policy"), "unknown scheduler policy \(jsonQuoted(s.policy))")
         }
         if let nice = s.nice, nice < -20 || nice > 19 {
             error(path.dot("nice"), "must be in [-20, 19], got \(nice)")
@@ -96,13 +96,13 @@ extension SpecValidator {
             error(path, "runtime, deadline and period can only be set for SCHED_DEADLINE")
         }
         for (i, flag) in (s.flags ?? []).enumerated() where !KnownNames.schedulerFlags.contains(flag) {
-            error(path.dot("flags").at(i), "unknown scheduler flag \(quoted(flag))")
+            error(path.dot("flags").at(i), "unknown scheduler flag \(jsonQuoted(flag))")
         }
     }
 
     mutating func checkIOPriority(_ io: LinuxIOPriority, at path: IssuePath) {
         if !KnownNames.ioPriorityClasses.contains(io.class) {
-            error(path.dot("class"), "unknown I/O priority class \(quoted(io.class))")
+            error(path.dot("class"), "unknown I/O priority class \(jsonQuoted(io.class))")
         }
         if io.priority < 0 || io.priority > 7 {
             error(path.dot("priority"), "must be in [0, 7], got \(io.priority)")

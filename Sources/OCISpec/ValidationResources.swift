@@ -8,17 +8,17 @@ extension SpecValidator {
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
         if options.systemdCgroup {
             guard parts.count == 3 else {
-                return error(path, "expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \(quoted(value)) instead")
+                return error(path, "expected cgroupsPath to be of format \"slice:prefix:name\" for systemd cgroups, got \(jsonQuoted(value)) instead")
             }
             let slice = parts[0]
             if !slice.isEmpty && (!slice.hasSuffix(".slice") || slice.contains("/")) {
-                error(path, "invalid systemd slice \(quoted(String(slice))): it must end in \".slice\" and contain no \"/\"")
+                error(path, "invalid systemd slice \(jsonQuoted(String(slice))): it must end in \".slice\" and contain no \"/\"")
             }
             if parts[2].isEmpty { error(path, "the name part of \"slice:prefix:name\" must not be empty") }
         } else if parts.count == 3 && (parts[0].isEmpty || parts[0].hasSuffix(".slice")) {
             // Taken as a plain path it would make a directory named "system.slice:docker:x":
             // almost surely a config written for the systemd driver.
-            error(path, "\(quoted(value)) is a systemd \"slice:prefix:name\" path, which needs --systemd-cgroup")
+            error(path, "\(jsonQuoted(value)) is a systemd \"slice:prefix:name\" path, which needs --systemd-cgroup")
         }
     }
 
@@ -31,10 +31,10 @@ extension SpecValidator {
         }
         if let blockIO = r.blockIO { checkBlockIO(blockIO, at: path.dot("blockIO")) }
         for (i, h) in (r.hugepageLimits ?? []).enumerated() where !isHugepageSize(h.pageSize) {
-            error(path.dot("hugepageLimits").at(i).dot("pageSize"), "invalid page size \(quoted(h.pageSize)) (want e.g. \"2MB\" or \"1GB\")")
+            error(path.dot("hugepageLimits").at(i).dot("pageSize"), "invalid page size \(jsonQuoted(h.pageSize)) (want e.g. \"2MB\" or \"1GB\")")
         }
         for (i, p) in (r.network?.priorities ?? []).enumerated() where !isValidInterfaceName(p.name) {
-            error(path.dot("network").dot("priorities").at(i).dot("name"), "invalid network interface name \(quoted(p.name))")
+            error(path.dot("network").dot("priorities").at(i).dot("name"), "invalid network interface name \(jsonQuoted(p.name))")
         }
         for (name, limit) in (r.rdma ?? [:]).sorted(by: { $0.key < $1.key }) where limit.hcaHandles == nil && limit.hcaObjects == nil {
             error(path.dot("rdma").key(name), "at least one of hcaHandles or hcaObjects is required")
@@ -48,7 +48,7 @@ extension SpecValidator {
 
     private mutating func checkDeviceRule(_ rule: LinuxDeviceCgroup, at path: IssuePath) {
         if let type = rule.type, !["a", "c", "b"].contains(type) {
-            error(path.dot("type"), "unknown device type \(quoted(type)) (want a, c or b)")
+            error(path.dot("type"), "unknown device type \(jsonQuoted(type)) (want a, c or b)")
         }
         // The spec leaves access optional, but runc refuses a rule without one; an empty
         // access means no permission at all, which nobody writes on purpose.
@@ -56,7 +56,7 @@ extension SpecValidator {
         if access.isEmpty {
             error(path.dot("access"), "must not be empty")
         } else if !access.allSatisfy({ $0 == "r" || $0 == "w" || $0 == "m" }) {
-            error(path.dot("access"), "invalid access \(quoted(access)) (want a combination of r, w and m)")
+            error(path.dot("access"), "invalid access \(jsonQuoted(access)) (want a combination of r, w and m)")
         }
         if let major = rule.major, major < -1 { error(path.dot("major"), "must be -1 (any) or non-negative, got \(major)") }
         if let minor = rule.minor, minor < -1 { error(path.dot("minor"), "must be -1 (any) or non-negative, got \(minor)") }

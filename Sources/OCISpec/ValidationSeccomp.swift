@@ -10,7 +10,7 @@ extension SpecValidator {
         if s.defaultAction.isEmpty {
             error(path.dot("defaultAction"), "is required")
         } else if !KnownNames.seccompActions.contains(s.defaultAction) {
-            error(path.dot("defaultAction"), "unknown seccomp action \(quoted(s.defaultAction))")
+            error(path.dot("defaultAction"), "unknown seccomp action \(jsonQuoted(s.defaultAction))")
         } else if s.defaultAction == "SCMP_ACT_NOTIFY" {
             error(path.dot("defaultAction"), "SCMP_ACT_NOTIFY cannot be used as the default action")
             usesNotify = true
@@ -19,10 +19,10 @@ extension SpecValidator {
             error(path.dot("defaultErrnoRet"), "can only be set with SCMP_ACT_ERRNO or SCMP_ACT_TRACE")
         }
         for (i, arch) in (s.architectures ?? []).enumerated() where !KnownNames.seccompArchitectures.contains(arch) {
-            error(path.dot("architectures").at(i), "unknown seccomp architecture \(quoted(arch))")
+            error(path.dot("architectures").at(i), "unknown seccomp architecture \(jsonQuoted(arch))")
         }
         for (i, flag) in (s.flags ?? []).enumerated() where !KnownNames.seccompFlags.contains(flag) {
-            error(path.dot("flags").at(i), "unknown seccomp flag \(quoted(flag))")
+            error(path.dot("flags").at(i), "unknown seccomp flag \(jsonQuoted(flag))")
         }
         for (i, rule) in syscalls.enumerated() {
             if checkSyscallRule(rule, at: path.dot("syscalls").at(i)) { usesNotify = true }
@@ -49,7 +49,7 @@ extension SpecValidator {
         if rule.action.isEmpty {
             error(path.dot("action"), "is required")
         } else if !KnownNames.seccompActions.contains(rule.action) {
-            error(path.dot("action"), "unknown seccomp action \(quoted(rule.action))")
+            error(path.dot("action"), "unknown seccomp action \(jsonQuoted(rule.action))")
         } else if notify, let j = rule.names.firstIndex(of: "write") {
             // The runtime itself must write to the seccomp agent; trapping write would deadlock.
             error(path.dot("names").at(j), "SCMP_ACT_NOTIFY cannot be used for the write syscall")
@@ -61,7 +61,7 @@ extension SpecValidator {
             let at = path.dot("args").at(k)
             if arg.index >= 6 { error(at.dot("index"), "must be less than 6 (syscalls have six arguments), got \(arg.index)") }
             if !KnownNames.seccompOperators.contains(arg.op) {
-                error(at.dot("op"), "unknown seccomp operator \(quoted(arg.op))")
+                error(at.dot("op"), "unknown seccomp operator \(jsonQuoted(arg.op))")
             }
         }
         return notify

@@ -71,21 +71,21 @@ public struct CPUList: Equatable, Sendable {
             if item.isEmpty { continue }
             let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
             guard let low = CPUList.id(bounds[0]) else {
-                throw ParseError(message: "invalid CPU list \(quoted(text)): bad element \(quoted(String(item)))")
+                throw ParseError(message: "invalid CPU list \(jsonQuoted(text)): bad element \(jsonQuoted(String(item)))")
             }
             var high = low
             if bounds.count == 2 {
                 guard let h = CPUList.id(bounds[1]) else {
-                    throw ParseError(message: "invalid CPU list \(quoted(text)): bad element \(quoted(String(item)))")
+                    throw ParseError(message: "invalid CPU list \(jsonQuoted(text)): bad element \(jsonQuoted(String(item)))")
                 }
                 high = h
             }
             guard low <= high else {
-                throw ParseError(message: "invalid CPU list \(quoted(text)): range \(quoted(String(item))) is reversed")
+                throw ParseError(message: "invalid CPU list \(jsonQuoted(text)): range \(jsonQuoted(String(item))) is reversed")
             }
             ranges.append(low...high)
         }
-        if ranges.isEmpty { throw ParseError(message: "invalid CPU list \(quoted(text)): no members") }
+        if ranges.isEmpty { throw ParseError(message: "invalid CPU list \(jsonQuoted(text)): no members") }
         self.ranges = ranges
     }
 

@@ -4,6 +4,7 @@
 import Glibc
 #endif
 import Linux
+import OCISpec
 
 public enum LogFormat: String { case text, json }
 
@@ -55,28 +56,6 @@ public final class Logger {
         }
         try? FileSystem.writeAll(fd: fd, Array(line.utf8))
     }
-}
-
-/// A JSON string literal (also logrus's quoting for text); `/` is left alone.
-public func jsonQuoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }
 
 /// Now in RFC 3339 with nanoseconds, UTC (`2026-12-02T01:23:45.123456789Z`).

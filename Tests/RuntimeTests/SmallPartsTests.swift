@@ -66,10 +66,6 @@ final class FormattingTests: XCTestCase {
         XCTAssertEqual(rfc3339(seconds: 1_800_000_000, nanoseconds: 123_456_789), "2027-01-15T08:00:00.123456789Z")
     }
 
-    func testJSONQuotingLeavesSlashes() {
-        XCTAssertEqual(jsonQuoted("a/b \"c\"\n\u{1}"), "\"a/b \\\"c\\\"\\n\\u0001\"")
-    }
-
     func testMillis() {
         XCTAssertEqual(formatMillis(0.0012345), "1.235ms")
         XCTAssertEqual(formatMillis(2), "2000.000ms")
