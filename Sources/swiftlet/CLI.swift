@@ -74,11 +74,14 @@ enum CLI {
         let log = Logger.shared
         let text = "\(error)"
         log.error(text)
-        if !log.toStderr || log.format == .json {
-            let line = text + "\n"
-            _ = line.withCString { write(2, $0, strlen($0)) }
-        }
+        if !log.toStderr || log.format == .json { printToStderr(text) }
         return 1
+    }
+
+    /// A plain line on stderr, whatever `--log` says.
+    static func printToStderr(_ text: String) {
+        let line = text + "\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }
 

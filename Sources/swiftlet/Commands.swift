@@ -110,7 +110,15 @@ enum Commands {
     static let list = Command(flags: [FlagSpec("format", "f", value: true), FlagSpec("quiet", "q")],
                               usage: "swiftlet list [--format table|json] [-q]") { args, global in
         let store = StateStore(root: global.root)
-        let containers = store.listIDs().compactMap { try? Container.load(id: $0, store: store) }
+        var containers: [Container] = []
+        for id in store.listIDs() {
+            do {
+                containers.append(try Container.load(id: id, store: store))
+            } catch {
+                // As runc: one unreadable container is named on stderr, the others still listed.
+                CLI.printToStderr("load container \(id): \(error)")
+            }
+        }
         if args.has("quiet") {
             for c in containers { print(c.id) }
             return 0
