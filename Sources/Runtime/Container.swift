@@ -109,14 +109,38 @@ public struct Container {
 
     // MARK: kill
 
+    /// `signal` is any number (0 probes, the kernel refuses what is out of range), as in runc.
+    /// `all` sends it to every process of the cgroup; as in runc 1.5 it also makes a stopped
+    /// container no error.
     public func kill(signal: Int32, all: Bool) throws {
-        let status = self.status
-        if status == .stopped { throw RuntimeError("container not running") }
-        if all, let cgroup = cgroup() {
-            try cgroup.killAll(signal: signal)
+        do {
+            try deliver(signal, toEveryProcess: all || (signal == SIGKILL && !hasPrivatePidNamespace))
+        } catch let error as RuntimeError where all && error.description == RuntimeError.notRunning.description {
             return
         }
+    }
+
+    private func deliver(_ signal: Int32, toEveryProcess everyone: Bool) throws {
+        if everyone, let cgroup = cgroup(), cgroup.exists() {
+            do {
+                // Also reaches processes that outlive init, which only a pid 1 takes with it.
+                return try cgroup.killAll(signal: signal)
+            } catch where record.rootless == true {
+                Logger.shared.warning("signal every process of \(id): \(error); signalling init only")
+            }
+        }
+        let status = self.status
+        if status == .stopped { throw RuntimeError.notRunning }
         try signalInit(signal)
+        // A frozen v1 cgroup holds the SIGKILL until it is thawed.
+        if signal == SIGKILL && status == .paused { try? cgroup()?.thaw() }
+    }
+
+    /// Whether init is pid 1 of a pid namespace of its own (records from before namespace paths
+    /// were kept are taken as so).
+    var hasPrivatePidNamespace: Bool {
+        guard let paths = record.namespacePaths else { return true }
+        return paths["pid"] == "/proc/\(record.initPid)/ns/pid"
     }
 
     /// Signals init through a pidfd checked against the recorded start time, so a recycled pid
@@ -124,14 +148,15 @@ public struct Container {
     func signalInit(_ signal: Int32) throws {
         let pidfd = sl_pidfd_open(record.initPid, 0)
         if pidfd < 0 {
-            if errno == ESRCH { throw RuntimeError("container not running") }
+            if errno == ESRCH { throw RuntimeError.notRunning }
             throw SyscallError("pidfd_open", path: String(record.initPid))
         }
         defer { close(pidfd) }
-        guard isInitAlive else { throw RuntimeError("container not running") }
+        guard isInitAlive else { throw RuntimeError.notRunning }
         if sl_pidfd_send_signal(pidfd, signal) != 0 {
-            if errno == ESRCH { throw RuntimeError("container not running") }
-            throw SyscallError("kill", path: String(record.initPid))
+            let code = errno
+            if code == ESRCH { throw RuntimeError.notRunning }
+            throw RuntimeError("unable to signal init (pid \(record.initPid)) with signal \(signal): pidfd_send_signal: \(errnoDescription(code))")
         }
     }
 

@@ -5,6 +5,7 @@ public struct RuntimeError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 
     public static let notExist = RuntimeError("container does not exist")
+    public static let notRunning = RuntimeError("container not running")
 }
 
 /// Prefixes an error with the stage or operation it happened in.

@@ -1,4 +1,5 @@
-// Signal names as `kill` accepts them: `TERM`, `SIGTERM`, `sigterm` or `15`.
+// Signal names as `kill` accepts them: `TERM`, `SIGTERM`, `sigterm` or `15`; runc's names
+// (SIGHUP..SIGSYS) plus IOT, POLL and RTMIN+n/RTMAX-n.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,10 +16,9 @@ public enum Signals {
     ]
 
     public static func parse(_ text: String) throws -> Int32 {
-        if let number = Int32(text) {
-            guard number > 0 && number < 65 else { throw RuntimeError("invalid signal: \(text)") }
-            return number
-        }
+        // Any number, as runc takes it: 0 asks whether init is alive, and the kernel itself
+        // refuses a number that is no signal.
+        if let number = Int32(text) { return number }
         var name = text.uppercased()
         if name.hasPrefix("SIG") { name = String(name.dropFirst(3)) }
         if name.hasPrefix("RTMIN") || name.hasPrefix("RTMAX") {

@@ -70,7 +70,9 @@ enum Commands {
 
     static let kill = Command(flags: [FlagSpec("all", "a")], usage: "swiftlet kill [--all] <container-id> [signal]") { args, global in
         let id = try requireID(args, "kill")
-        let signal = try Signals.parse(args.positional.count > 1 ? args.positional[1] : "SIGTERM")
+        guard args.positional.count <= 2 else { throw UsageError("\"kill\" requires a maximum of 2 argument(s)") }
+        let given = args.positional.count > 1 ? args.positional[1] : ""
+        let signal = try Signals.parse(given.isEmpty ? "SIGTERM" : given)
         let container = try Container.load(id: id, store: StateStore(root: global.root))
         try container.kill(signal: signal, all: args.has("all"))
         return 0

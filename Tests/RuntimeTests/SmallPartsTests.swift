@@ -10,13 +10,24 @@ final class SignalsTests: XCTestCase {
         XCTAssertEqual(try Signals.parse("9"), 9)
         XCTAssertEqual(try Signals.parse("RTMIN+2"), 36)
         XCTAssertEqual(try Signals.parse("SIGRTMAX-1"), 63)
+        XCTAssertEqual(try Signals.parse("Kill"), 9)
+        XCTAssertEqual(try Signals.parse("SIGSYS"), 31)
     }
 
-    func testRejectsUnknown() {
-        XCTAssertThrowsError(try Signals.parse("FOO"))
-        XCTAssertThrowsError(try Signals.parse("0"))
-        XCTAssertThrowsError(try Signals.parse("65"))
-        XCTAssertThrowsError(try Signals.parse("RTMIN+40"))
+    /// As runc: a number is the kernel's to judge (0 probes; 65 or -1 fail at the syscall).
+    func testNumbersPassThrough() throws {
+        XCTAssertEqual(try Signals.parse("0"), 0)
+        XCTAssertEqual(try Signals.parse("65"), 65)
+        XCTAssertEqual(try Signals.parse("-9"), -9)
+        XCTAssertEqual(try Signals.parse("+9"), 9)
+    }
+
+    func testRejectsUnknownNames() {
+        for bad in ["FOO", "SIGFOO", "", "SIG", "9x", " 9", "RTMIN+40", "SIGRTMAX+1"] {
+            XCTAssertThrowsError(try Signals.parse(bad), bad) { error in
+                XCTAssertEqual("\(error)", "unknown signal \"\(bad)\"", bad)
+            }
+        }
     }
 }
 
