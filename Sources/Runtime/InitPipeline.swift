@@ -39,6 +39,10 @@ final class InitContext {
     var executable = ""
     var environment: [String] = []
     var rootfs: RootfsSetup?
+    /// After a chroot without a mount namespace (no /proc in the rootfs): the host's /proc
+    /// (O_PATH, until the barrier) and what was read from it before.
+    var hostProcFD: Int32 = -1
+    var lastCapability: Int32?
     var seccompBPF: [UInt8]?
     /// The exec fifo's write end once `start` has opened it: failures after the barrier are
     /// written there for `start` to report.
@@ -85,7 +89,8 @@ enum InitPipeline {
         InitStage("rootfs mounts", when: { $0.hasNewMountNamespace }, InitStages.prepareRootfs),
         InitStage("runtime hooks", InitStages.runtimeHooks),
         InitStage("createContainer hooks", InitStages.createContainerHooks),
-        InitStage("pivot root", when: { $0.hasNewMountNamespace }, InitStages.pivotRoot),
+        // Also without a mount namespace: root.path is still the process's `/` (a chroot).
+        InitStage("pivot root", InitStages.pivotRoot),
         // Before the read-only remounts of finalize: /proc/sys is among readonlyPaths.
         InitStage("hostname", InitStages.setHostname),
         InitStage("sysctl", when: { !($0.spec.linux?.sysctl?.isEmpty ?? true) }, InitStages.applySysctls),

@@ -113,7 +113,12 @@ enum InitStages {
     }
 
     static func pivotRoot(_ c: InitContext) throws {
-        try c.rootfs?.pivot(noPivot: c.bootstrap.noPivot)
+        if let setup = c.rootfs { return try setup.pivot(noPivot: c.bootstrap.noPivot) }
+        // No mount namespace: a chroot, and nothing mounts /proc in the rootfs. What init still
+        // needs from the host's /proc is read now, or kept open (to reopen the exec fifo).
+        c.lastCapability = try CapabilityName.kernelLastCapability()
+        c.hostProcFD = try check("open", path: "/proc") { open("/proc", OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec) }
+        try RootfsSetup(spec: c.spec, bundle: c.bootstrap.bundle).pivot(noPivot: c.bootstrap.noPivot)
     }
 
     static func finalizeRootfs(_ c: InitContext) throws {
@@ -202,7 +207,8 @@ enum InitStages {
 
     static func switchUserAndCapabilities(_ c: InitContext) throws {
         let user = c.process.user
-        var caps = try Capabilities(c.process.capabilities ?? LinuxCapabilities())
+        var caps = try Capabilities(c.process.capabilities ?? LinuxCapabilities(),
+                                    lastCapability: try c.lastCapability ?? CapabilityName.kernelLastCapability())
         if let warning = caps.warning { Logger.shared.warning(warning) }
         // config.md: a capability that cannot be granted (it is not in our own bounding set,
         // like CAP_SYS_RESOURCE on some VMs) is a warning, not a failure.
@@ -245,7 +251,10 @@ enum InitStages {
         // end stays open (close-on-exec) so `start` learns of a failure before exec: it reads
         // until the exec closes the fifo.
         let path = "/proc/self/fd/\(c.fifoFD)"
-        let fd = try check("open exec fifo", path: path) { open(path, O_WRONLY | O_CLOEXEC) }
+        let fd = try check("open exec fifo", path: path) {
+            c.hostProcFD >= 0 ? openat(c.hostProcFD, "self/fd/\(c.fifoFD)", O_WRONLY | O_CLOEXEC) : open(path, O_WRONLY | O_CLOEXEC)
+        }
+        if c.hostProcFD >= 0 { close(c.hostProcFD); c.hostProcFD = -1 }
         _ = write(fd, "0", 1)
         close(c.fifoFD)
         c.fifoWriteFD = fd

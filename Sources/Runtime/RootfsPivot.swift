@@ -10,17 +10,20 @@ extension RootfsSetup {
     /// unbindable rootfsPropagation (private and slave were applied by prepare()) and, when
     /// /dev was set up, points stdio that was the host's /dev/null at the container's.
     public func pivot(noPivot: Bool) throws {
+        let rootfs = rootfsPath
+        let root = try inStage("pivot_root", rootfs) { try RootHandle(opening: rootfs, syscalls: sys) }
+        defer { root.close() }
+        if !namespaceTypes.contains("mount") {
+            // Nothing was mounted (it would have been in the host's namespace, outliving the
+            // container), and `/`'s propagation is the host's: the chroot is all there is.
+            return try inStage("chroot", rootfs) { try chroot(into: root) }
+        }
         let propagation = try rootPropagation()
         if noPivot, let flags = propagation, flags & MountFlag.private != 0 {
             throw RootfsError(stage: "linux.rootfsPropagation", underlying: RootfsViolation(
                 "rootfsPropagation of [r]private is not safe without pivot_root"))
         }
-        let rootfs = rootfsPath
-        let root = try inStage("pivot_root", rootfs) { try RootHandle(opening: rootfs, syscalls: sys) }
-        defer { root.close() }
-        if !namespaceTypes.contains("mount") {
-            try inStage("chroot", rootfs) { try chroot(into: root) }
-        } else if noPivot {
+        if noPivot {
             try inStage("no-pivot", rootfs) { try moveRoot(root) }
         } else {
             try inStage("pivot_root", rootfs) { try pivotRoot(root) }

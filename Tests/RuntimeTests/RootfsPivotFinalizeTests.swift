@@ -71,6 +71,15 @@ final class RootfsPivotFinalizeTests: XCTestCase {
         XCTAssertEqual(sys.calls, ["chdir /bundle/rootfs", "chroot .", "chdir /"])
     }
 
+    /// `/` is the host's mount then: its propagation and /dev/null are left alone.
+    func testWithoutAMountNamespaceNothingButTheChroot() throws {
+        let sys = makeRecordingSyscalls()
+        var spec = makeSpec([], namespaces: ["pid"])
+        spec.linux?.rootfsPropagation = "rshared"
+        try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).pivot(noPivot: true)
+        XCTAssertEqual(sys.calls, ["chdir /bundle/rootfs", "chroot .", "chdir /"])
+    }
+
     func testPivotFailureNamesTheStage() {
         let sys = makeRecordingSyscalls()
         sys.fail("pivot_root", errno: EINVAL)
