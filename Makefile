@@ -1,6 +1,7 @@
 # swiftlet: build, install, test. `make` builds the fully static release binary at bin/swiftlet.
 PREFIX ?= /usr/local
-SWIFT ?= swift
+# swift with a private TMPDIR, removed afterwards (the toolchain leaks temp dirs; see the script).
+SWIFT ?= sh scripts/with-private-tmpdir.sh swift
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 # -static-executable links glibc, the Swift runtime, libseccomp, libcap and libyajl statically.
 RELEASE_FLAGS := -c release -Xswiftc -static-executable -Xcc -DSWIFTLET_COMMIT='"$(COMMIT)"'
