@@ -147,7 +147,7 @@ public struct ContainerCreator {
             mode: .create, containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
             listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
-            seccompNotify: seccomp?.usesNotify, selfJoinCgroups: options.rootless ? nil : cgroup?.paths.filter { $0.key != "pids" }, debug: options.debug,
+            seccompNotify: seccomp?.usesNotify, selfJoinCgroups: options.rootless ? nil : cgroup?.paths, debug: options.debug,
             logJSON: options.logJSON)
         let creatingState = { (pid: Int32) in
             State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(pid), bundle: bundle,
@@ -158,7 +158,6 @@ public struct ContainerCreator {
         handlers.cgroup = cgroup
         // Rootless: the parent moves init, and a refused move is only a warning.
         handlers.initJoinsCgroup = !options.rootless
-        if let pids = cgroup?.paths["pids"] { handlers.parentJoinsCgroup = makeCgroupManager(paths: ["pids": pids]) }
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = spec.linux?.seccomp
         handlers.seccompState = creatingState

@@ -89,11 +89,10 @@ public struct ContainerExec {
             mode: .exec, containerID: options.id, bundle: container.record.bundle, spec: spec, noPivot: false,
             consoleToParent: process.terminal == true, preservedFDs: options.preserveFDs, listenFDs: nil,
             hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags, seccompNotify: seccomp?.usesNotify,
-            selfJoinCgroups: rootless ? nil : cgroup?.paths.filter { $0.key != "pids" }, debug: options.debug, logJSON: options.logJSON)
+            selfJoinCgroups: rootless ? nil : cgroup?.paths, debug: options.debug, logJSON: options.logJSON)
         var handlers = InitSession.Handlers()
         handlers.cgroup = cgroup
         handlers.initJoinsCgroup = cgroup != nil && !rootless
-        if let pids = cgroup?.paths["pids"] { handlers.parentJoinsCgroup = makeCgroupManager(paths: ["pids": pids]) }
         handlers.consoleSocket = options.consoleSocket
         handlers.seccomp = containerSpec.linux?.seccomp
         handlers.seccompState = { _ in container.ociState() }

@@ -35,6 +35,9 @@ final class InitContext {
     /// The container's cgroup2 directory, for CLONE_INTO_CGROUP.
     var cgroup2FD: Int32 = -1
     var cgroup2Path: String?
+    /// The v1 pids cgroup's `tasks` file, opened by stage 1 for the container's init to move
+    /// itself after its clone.
+    var pidsTasksFD: Int32 = -1
     /// Path of the executable, found before the barrier so `create` reports a missing one.
     var executable = ""
     var environment: [String] = []

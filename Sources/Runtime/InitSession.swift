@@ -22,10 +22,6 @@ final class InitSession {
         var cgroup: CgroupManager?
         /// Init joined the cgroup itself (bootstrap.selfJoinCgroups): nothing to move.
         var initJoinsCgroup = false
-        /// Cgroups the parent still moves init into when init joins the rest itself: the v1
-        /// pids cgroup, since init's clone inside it would count against pids.max (a limit of 0
-        /// must still work); a move does not count.
-        var parentJoinsCgroup: CgroupManager?
         var consoleSocket: String?
         var runtimeHooks: ((Int32) throws -> Void)?
         var seccomp: LinuxSeccomp?
@@ -93,15 +89,17 @@ final class InitSession {
             timer.lap("namespaces ready")
         }
         // Init waits for this go-ahead before it says anything, so its messages never race
-        // stage 1's childPid on the shared pipe; its id maps are written by then. The cgroup
-        // move comes after: it keeps us busy for a grace period while init goes on.
+        // stage 1's childPid on the shared pipe; its id maps are written by then. A cgroup
+        // move by us (rootless) comes after: it keeps us busy for a grace period while init
+        // goes on.
         if h.idMaps?.namespaces?.contains(where: { $0.type == "user" && ($0.path ?? "").isEmpty }) == true {
             try IDMapWriter.write(pid: pid, linux: h.idMaps)
         }
         try channel.send(.proceed)
-        if !h.initJoinsCgroup { try h.cgroup?.addProcess(pid: pid) }
-        else { try h.parentJoinsCgroup?.addProcess(pid: pid) }
-        timer.lap("join cgroup")
+        if !h.initJoinsCgroup {
+            try h.cgroup?.addProcess(pid: pid)
+            timer.lap("join cgroup")
+        }
         while true {
             let (message, fd) = try channel.expect(
                 [.needCgroup, .runRuntimeHooks, .consoleMaster, .seccompListener, .ready], while: "init")

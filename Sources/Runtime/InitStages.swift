@@ -21,10 +21,19 @@ enum InitStages {
     /// period (10-20 ms here). A single-threaded process writing "0" to a v1 `tasks` file
     /// moves only itself and skips that lock; for cgroup2 the child is cloned straight into
     /// the cgroup (CLONE_INTO_CGROUP), which needs no migration at all.
+    /// The v1 pids cgroup is the exception: the clone made inside it would count against
+    /// pids.max (a limit of 0 must still work), so only its `tasks` file is opened here, while
+    /// the host's paths are still visible, and the container's init moves itself through it
+    /// after the clone (joinCgroup): a move is charged but never refused.
     static func joinCgroupsItself(_ c: InitContext) throws {
         guard let paths = c.bootstrap.selfJoinCgroups else { return }
         for (controller, dir) in paths.sorted(by: { $0.key < $1.key }) where !controller.isEmpty {
-            try context("cgroup \(controller)") { try FileSystem.writeExisting(dir + "/tasks", "0") }
+            let tasks = dir + "/tasks"
+            if controller == "pids" {
+                c.pidsTasksFD = try check("open", path: tasks) { open(tasks, O_WRONLY | O_CLOEXEC) }
+                continue
+            }
+            try context("cgroup \(controller)") { try FileSystem.writeExisting(tasks, "0") }
         }
         if let unified = paths[""] {
             c.cgroup2FD = try check("open", path: unified) { open(unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
@@ -85,10 +94,18 @@ enum InitStages {
         }
     }
 
-    /// Waits for the parent to have moved us into the container's cgroup, then makes that
-    /// cgroup the root of a new cgroup namespace.
+    /// Completes the move into the container's cgroup (our own pids-cgroup join, or waiting
+    /// for the parent's move when it does it for us), then makes that cgroup the root of a new
+    /// cgroup namespace.
     static func joinCgroup(_ c: InitContext) throws {
-        try c.request(.needCgroup, stage: "cgroup")
+        if c.pidsTasksFD >= 0 {
+            defer { close(c.pidsTasksFD); c.pidsTasksFD = -1 }
+            let written = "0".withCString { write(c.pidsTasksFD, $0, 1) }
+            if written != 1 {
+                throw SyscallError("write", path: (c.bootstrap.selfJoinCgroups?["pids"] ?? "pids cgroup") + "/tasks")
+            }
+        }
+        if c.bootstrap.selfJoinCgroups == nil { try c.request(.needCgroup, stage: "cgroup") }
         if c.newCgroupNamespace {
             try Namespaces.unshare(NamespaceKind.cgroup.cloneFlag, what: "cgroup namespace")
         }
