@@ -75,6 +75,13 @@ enum CgroupFiles {
     /// remove exactly what it made.
     @discardableResult
     static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws -> [String] {
+        // The parents nearly always exist: try the leaf first, walk up only when it is missing.
+        if mkdir(path, mode) == 0 { return [path] }
+        if errno == EEXIST {
+            if isDirectory(path) { return [] }
+            throw SyscallError("mkdir", path: path, errno: ENOTDIR)
+        }
+        if errno != ENOENT { throw SyscallError("mkdir", path: path) }
         var created: [String] = []
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {

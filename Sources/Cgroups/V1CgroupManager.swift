@@ -138,6 +138,10 @@ public struct V1CgroupManager: CgroupManager {
             try CgroupTree.signal(try pids(), signal)
             return
         }
+        // An empty cgroup (a stopped container) has nobody to fork into it: skip the freeze,
+        // whose state change is polled.
+        let found = try pids()
+        if found.isEmpty { return }
         // Freeze first so nothing forks between listing and signalling.
         let froze = (try? freeze()) != nil
         defer { if froze { try? thaw() } }

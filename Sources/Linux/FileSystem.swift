@@ -49,15 +49,14 @@ public enum FileSystem {
         }
     }
 
-    /// Temp file + fsync + rename + fsync of the directory: a reader sees the old or the new
-    /// content, never a torn one, even across a crash.
+    /// Temp file + rename: a reader (or a process killed part way) sees the old or the new
+    /// content, never a torn one. No fsync, as runc: state and pid files describe processes
+    /// that a machine crash ends anyway, and they normally live on a tmpfs (/run).
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
-        let dir = parentDirectory(of: path)
         let temp = "\(path).tmp-\(getpid())"
         let fd = try check("open", path: temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do {
             try writeAll(fd: fd, bytes, path: temp)
-            try check("fsync", path: temp) { fsync(fd) }
             close(fd)
         } catch {
             close(fd)
@@ -70,8 +69,6 @@ public enum FileSystem {
             unlink(temp)
             throw error
         }
-        let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 
     public static func exists(_ path: String) -> Bool {

@@ -51,11 +51,11 @@ public enum ProcessInfo {
     }
 
     public static func threadCount() -> Int {
-        guard let status = try? FileSystem.readText("/proc/self/status") else { return -1 }
-        for line in status.split(separator: "\n") where line.hasPrefix("Threads:") {
-            return Int(line.dropFirst(8).trimmingCharacters(in: " \t")) ?? -1
-        }
-        return -1
+        // procfs gives /proc/self/task a link count of 2 + the number of threads: one stat
+        // instead of generating and parsing /proc/self/status.
+        var info = stat()
+        guard stat("/proc/self/task", &info) == 0, info.st_nlink >= 3 else { return -1 }
+        return Int(info.st_nlink) - 2
     }
 
     /// waitpid retrying on EINTR.

@@ -90,34 +90,8 @@ public struct ContainerCreator {
         let id = options.id
         var timer = StageTimer(log: log)
 
-        // Compiling a docker-sized profile costs ~12 ms; the cache keys on the whole profile,
-        // libseccomp, the kernel and this build, so a hit is always the same program.
-        let cache = SeccompCache(directory: options.root + "/.seccomp-cache", salt: "\(BuildInfo.version) \(BuildInfo.commit)")
-        let seccomp = try spec.linux?.seccomp.map { try cache.program(for: $0) }
-        timer.lap("compile seccomp")
-
-        let layout = try CgroupLayout.detect()
-        let cgroup: CgroupManager?
-        if options.rootless {
-            cgroup = try RootlessCgroups.make(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout,
-                                          resources: spec.linux?.resources, log: log)
-            if let cgroup { try? store.saveRecovery(RecoveryRecord(cgroupPaths: cgroup.paths), id: id) }
-        } else {
-            let manager = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
-            try store.saveRecovery(RecoveryRecord(cgroupPaths: manager.paths), id: id)
-            try manager.create()
-            cgroup = manager
-        }
-        if let cgroup { undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() } }
-        if !options.rootless, let cgroup {
-            // Always a device cgroup, as runc: deny all, the config's rules, then the defaults
-            // every container needs (null, zero, tty, ptmx, pts, ...).
-            var resources = spec.linux?.resources ?? LinuxResources()
-            resources.devices = DefaultDeviceRules.containerRules(resources: spec.linux?.resources, linuxDevices: spec.linux?.devices)
-            try cgroup.apply(resources)
-        }
-        timer.lap("cgroup")
-
+        // Init is spawned first: its exec and start-up run on the other CPU while we compile
+        // seccomp and make the cgroup; it waits for the bootstrap, sent once both are done.
         let fifoPath = store.fifoPath(for: id)
         // Writable by anyone (the container's user opens it for writing at the barrier, after
         // its user switch) and owned by the container's root, as runc makes it.
@@ -139,6 +113,38 @@ public struct ContainerCreator {
         let session = try InitSession(root: options.root, preserved: preserved, fifoFD: fifoFD, namedFDs: idmapped.namedFDs)
         undo.push { session.kill() }
         timer.lap("spawn init")
+
+        // Compiling a docker-sized profile costs ~12 ms; the cache keys on the whole profile,
+        // libseccomp, the kernel and this build, so a hit is always the same program.
+        let cache = SeccompCache(directory: options.root + "/.seccomp-cache", salt: "\(BuildInfo.version) \(BuildInfo.commit)")
+        let seccomp = try spec.linux?.seccomp.map { try cache.program(for: $0) }
+        timer.lap("compile seccomp")
+
+        let layout = try CgroupLayout.detect()
+        let cgroup: CgroupManager?
+        if options.rootless {
+            cgroup = try RootlessCgroups.make(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout,
+                                          resources: spec.linux?.resources, log: log)
+            if let cgroup { try? store.saveRecovery(RecoveryRecord(cgroupPaths: cgroup.paths), id: id) }
+        } else {
+            let manager = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
+            try store.saveRecovery(RecoveryRecord(cgroupPaths: manager.paths), id: id)
+            try manager.create()
+            cgroup = manager
+        }
+        if let cgroup {
+            undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() }
+            // Undone first: init's processes are gone before the cgroup is removed.
+            undo.push { session.kill() }
+        }
+        if !options.rootless, let cgroup {
+            // Always a device cgroup, as runc: deny all, the config's rules, then the defaults
+            // every container needs (null, zero, tty, ptmx, pts, ...).
+            var resources = spec.linux?.resources ?? LinuxResources()
+            resources.devices = DefaultDeviceRules.containerRules(resources: spec.linux?.resources, linuxDevices: spec.linux?.devices)
+            try cgroup.apply(resources)
+        }
+        timer.lap("cgroup")
 
         // Init gets the compiled program, not the (large) profile it came from.
         var initSpec = spec

@@ -132,11 +132,15 @@ final class InitSession {
         }
     }
 
-    /// Undo: the init processes die, and their zombies are reaped.
+    /// Undo: the init processes die, and their zombies are reaped. Safe to call twice: a pid
+    /// is never signalled after its reap (it could belong to someone else by then).
     func kill() {
+        if killed { return }
+        killed = true
         if containerPid > 0 { Glibc.kill(containerPid, SIGKILL); _ = try? ProcessInfo.wait(pid: containerPid) }
         Glibc.kill(stage1, SIGKILL)
         _ = try? ProcessInfo.wait(pid: stage1)
         if let fd = consoleMaster { close(fd); consoleMaster = nil }
     }
+    private var killed = false
 }

@@ -8,9 +8,7 @@ import Linux
 extension InitStages {
     /// A new network namespace starts with `lo` down; up, 127.0.0.1 and ::1 work.
     static func bringUpLoopback(_ c: InitContext) throws {
-        let control = LinkControl(socket: try NetlinkSocket())
-        let lo = try control.link(named: "lo")
-        try control.setUp(lo, true)
+        try InterfaceFlags.bringUp("lo")
     }
 
     /// An unprivileged parent maps our gid itself only after writing "deny" to setgroups:
