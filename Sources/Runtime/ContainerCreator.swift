@@ -149,12 +149,16 @@ public struct ContainerCreator {
         // Init gets the compiled program, not the (large) profile it came from.
         var initSpec = spec
         initSpec.linux?.seccomp = nil
-        let bootstrap = InitBootstrap(
+        var bootstrap = InitBootstrap(
             mode: .create, containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
             listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
             seccompNotify: seccomp?.usesNotify, selfJoinCgroups: options.rootless ? nil : cgroup?.paths, debug: options.debug,
             logJSON: options.logJSON)
+        if !options.rootless, layout.mode != .unified, let paths = cgroup?.paths,
+           spec.mounts?.contains(where: { $0.type == "cgroup" }) == true {
+            bootstrap.cgroupHierarchies = CgroupHierarchy.forContainer(layout: layout, paths: paths)
+        }
         let creatingState = { (pid: Int32) in
             State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(pid), bundle: bundle,
                   annotations: spec.annotations)

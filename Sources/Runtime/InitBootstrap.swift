@@ -30,6 +30,9 @@ public struct InitBootstrap: Codable {
     public var selfJoinCgroups: [String: String]?
     public var debug: Bool
     public var logJSON: Bool
+    /// The v1 hierarchies a cgroup mount shows, worked out by the parent (nil: init reads
+    /// its mountinfo).
+    var cgroupHierarchies: [CgroupHierarchy]? = nil
 }
 
 /// Env names the parent uses to tell init where its fds are.

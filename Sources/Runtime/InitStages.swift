@@ -114,6 +114,7 @@ enum InitStages {
     static func prepareRootfs(_ c: InitContext) throws {
         var setup = RootfsSetup(spec: c.spec, bundle: c.bootstrap.bundle)
         setup.idmappedSources = IDMappedSources.inherited(mountCount: c.spec.mounts?.count ?? 0)
+        setup.cgroupHierarchies = c.bootstrap.cgroupHierarchies
         try setup.prepare()
         c.rootfs = setup
     }

@@ -8,10 +8,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import Linux
 
 /// One cgroup v1 hierarchy to show in the container.
-struct CgroupHierarchy: Equatable {
+struct CgroupHierarchy: Equatable, Codable {
     /// Where the host has it mounted (`/sys/fs/cgroup/cpu,cpuacct`).
     var mountPoint: String
     /// The directory of this process's cgroup under that mount point.
@@ -23,7 +24,7 @@ struct CgroupHierarchy: Equatable {
 
     /// From /proc/self/mountinfo and /proc/self/cgroup: the first mount of each v1 hierarchy
     /// this process belongs to, in mount order.
-    static func parse(mountInfo: [MountInfoEntry], cgroupFile: String) -> [CgroupHierarchy] {
+    static func parse(mountInfo: [Linux.MountInfoEntry], cgroupFile: String) -> [CgroupHierarchy] {
         var paths: [String: String] = [:]
         for line in cgroupFile.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
@@ -46,6 +47,21 @@ struct CgroupHierarchy: Equatable {
             result.append(CgroupHierarchy(mountPoint: entry.mountPoint,
                                           ownDirectory: LexicalPath.join(entry.mountPoint, relative),
                                           subsystems: subsystems))
+        }
+        return result
+    }
+
+    /// The same list as `parse` gives inside init once it has joined the container's cgroups,
+    /// from what the parent already knows (its layout and the container's cgroup paths), so
+    /// init need not read and parse mountinfo again. A controller the container has no
+    /// directory for leaves init in the caller's cgroup of that hierarchy.
+    static func forContainer(layout: CgroupLayout, paths: [String: String]) -> [CgroupHierarchy] {
+        var result: [CgroupHierarchy] = []
+        for hierarchy in layout.hierarchies {
+            guard let first = hierarchy.controllers.first,
+                  let own = paths[first] ?? layout.callerDirectory(for: first) else { continue }
+            let subsystems = hierarchy.controllers.map { $0.hasPrefix("name=") ? String($0.dropFirst(5)) : $0 }
+            result.append(CgroupHierarchy(mountPoint: hierarchy.mountPoint, ownDirectory: own, subsystems: subsystems))
         }
         return result
     }
@@ -82,8 +98,9 @@ extension SpecMounter {
     }
 
     func mountCgroup1(_ m: PlannedMount) throws {
-        let mountInfo = try MountInfo.parse(try sys.readFile("/proc/self/mountinfo"))
-        let hierarchies = CgroupHierarchy.parse(mountInfo: mountInfo, cgroupFile: try sys.readFile("/proc/self/cgroup"))
+        let hierarchies = try knownCgroupHierarchies ?? CgroupHierarchy.parse(
+            mountInfo: try MountInfo.parse(try sys.readFile("/proc/self/mountinfo")),
+            cgroupFile: try sys.readFile("/proc/self/cgroup"))
 
         var tmpfsOptions = MountOptions()
         tmpfsOptions.flags = Self.defaultFlags
@@ -93,14 +110,14 @@ extension SpecMounter {
                                  options: tmpfsOptions)
         let tmpfsTarget = try openMountpoint(tmpfs)
         let mounted = try mountFilesystem(tmpfs, on: tmpfsTarget)
-        sys.close(mounted.fd)
+        defer { sys.close(mounted.fd) }
         sys.close(tmpfsTarget.fd)
 
         for hierarchy in hierarchies {
             let destination = LexicalPath.join(m.destination, hierarchy.name)
             try inStage(destination) {
                 if cgroupNamespace {
-                    try mountHierarchy(hierarchy, at: destination, readOnly: m.options.isReadOnly)
+                    try mountHierarchy(hierarchy, in: mounted.fd, readOnly: m.options.isReadOnly)
                 } else {
                     var options = m.options
                     options.flags |= MountFlag.bind | MountFlag.recursive
@@ -119,9 +136,12 @@ extension SpecMounter {
         }
     }
 
-    /// A fresh mount of a v1 hierarchy, named by the directory the host mounts it on.
-    func mountHierarchy(_ hierarchy: CgroupHierarchy, at destination: String, readOnly: Bool) throws {
-        let dir = try root.mkdirAll(destination)
+    /// A fresh mount of a v1 hierarchy, named by the directory the host mounts it on, made
+    /// right in the tmpfs we just mounted (`tmpfs`: its root), so no path walk is needed.
+    func mountHierarchy(_ hierarchy: CgroupHierarchy, in tmpfs: Int32, readOnly: Bool) throws {
+        try sys.mkdirat(tmpfs, hierarchy.name, mode: 0o755)
+        let dir = try sys.openat(tmpfs, hierarchy.name,
+                                 flags: OpenFlag.path | OpenFlag.directory | OpenFlag.noFollow | OpenFlag.closeOnExec, mode: 0)
         defer { sys.close(dir) }
         let isSystemd = hierarchy.name == "systemd"
         try mount(on: dir, "mount", source: isSystemd ? "systemd" : "cgroup", type: "cgroup",

@@ -13,6 +13,8 @@ struct SpecMounter {
     let root: RootHandle
     let userNamespace: Bool
     let cgroupNamespace: Bool
+    /// The v1 hierarchies to show at a cgroup mount, when the parent sent them.
+    var knownCgroupHierarchies: [CgroupHierarchy]?
     var idmappedSources: [Int: Int32] = [:]
 
     /// nosuid,nodev,noexec: the flags runc's own helper mounts get.

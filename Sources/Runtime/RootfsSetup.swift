@@ -21,6 +21,8 @@ public struct RootfsSetup {
     /// Detached idmapped mounts from the runtime, by config.json mount index; prepare()
     /// attaches and closes them.
     public var idmappedSources: [Int: Int32] = [:]
+    /// The v1 hierarchies for a cgroup mount, when the parent sent them.
+    var cgroupHierarchies: [CgroupHierarchy]?
 
     public init(spec: Spec, bundle: String, syscalls: MountSyscalls = RealSyscalls()) {
         self.spec = spec
@@ -73,8 +75,9 @@ public struct RootfsSetup {
         defer { root.close() }
 
         defer { for fd in idmappedSources.values { sys.close(fd) } }
-        let mounter = SpecMounter(sys: sys, root: root, userNamespace: usesUserNamespace(),
+        var mounter = SpecMounter(sys: sys, root: root, userNamespace: usesUserNamespace(),
                                   cgroupNamespace: namespaceTypes.contains("cgroup"), idmappedSources: idmappedSources)
+        mounter.knownCgroupHierarchies = cgroupHierarchies
         for mount in mounts {
             try inStage("mounts[\(mount.index)]", mount.subject) { try mounter.mount(mount) }
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Cgroups
 import Linux
 import OCISpec
 import XCTest
@@ -53,6 +54,20 @@ final class RootfsCgroupTests: XCTestCase {
             CgroupHierarchy(mountPoint: "/sys/fs/cgroup/systemd", ownDirectory: "/sys/fs/cgroup/systemd/system.slice/x.service",
                             subsystems: ["systemd"]),
         ])
+    }
+
+    func testParentWorkedOutHierarchiesMatchWhatInitWouldParse() throws {
+        // The parent's layout sees the caller's cgroups; the container's own directories
+        // replace them where the container has one (memory here), as init sees after joining.
+        let callerCgroups = """
+            9:name=systemd:/system.slice/x.service
+            4:memory:/ctr
+            2:cpu,cpuacct:/
+            0::/
+            """
+        let layout = try CgroupLayout(mountInfo: mountInfo, procSelfCgroup: callerCgroups, cgroupRootIsCgroup2: false)
+        let fromParent = CgroupHierarchy.forContainer(layout: layout, paths: ["memory": "/sys/fs/cgroup/memory/ctr/abc"])
+        XCTAssertEqual(fromParent, CgroupHierarchy.parse(mountInfo: try MountInfo.parse(mountInfo), cgroupFile: cgroupFile))
     }
 
     func testV1WithoutACgroupNamespaceBindsTheOwnCgroups() throws {
