@@ -1,4 +1,5 @@
 // Parsers for /proc/self/mountinfo and /proc/self/cgroup, pure so tests can feed them text.
+import Linux
 
 /// One line of /proc/<pid>/mountinfo, the fields the cgroup code needs.
 public struct MountInfoEntry: Equatable, Sendable {
@@ -19,48 +20,10 @@ public struct MountInfoEntry: Equatable, Sendable {
 
     /// Parses mountinfo text; malformed lines are skipped (the kernel does not write them).
     public static func parse(_ text: String) -> [MountInfoEntry] {
-        var entries: [MountInfoEntry] = []
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-            guard let dash = fields.firstIndex(of: "-"), dash >= 6, fields.count > dash + 1 else { continue }
-            let fsType = String(fields[dash + 1])
-            let superOptions = fields.count > dash + 3 ? fields[dash + 3].split(separator: ",").map(String.init) : []
-            entries.append(MountInfoEntry(
-                root: unescapeOctal(fields[3]),
-                mountPoint: unescapeOctal(fields[4]),
-                fsType: fsType,
-                superOptions: superOptions))
+        MountInfo.parseSkippingMalformed(text).map {
+            MountInfoEntry(root: $0.root, mountPoint: $0.mountPoint, fsType: $0.fsType,
+                           superOptions: $0.superOptions.split(separator: ",").map(String.init))
         }
-        return entries
-    }
-
-    /// mountinfo escapes space, tab, newline and backslash as \ooo.
-    static func unescapeOctal(_ field: Substring) -> String {
-        guard field.contains("\\") else { return String(field) }
-        var bytes: [UInt8] = []
-        let utf8 = Array(field.utf8)
-        var i = 0
-        while i < utf8.count {
-            if utf8[i] == UInt8(ascii: "\\"), i + 4 <= utf8.count, let value = octal(utf8[(i + 1)..<(i + 4)]) {
-                bytes.append(value)
-                i += 4
-            } else {
-                bytes.append(utf8[i])
-                i += 1
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func octal(_ digits: ArraySlice<UInt8>) -> UInt8? {
-        guard digits.count == 3 else { return nil }
-        var value = 0
-        for digit in digits {
-            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "7") else { return nil }
-            value = value * 8 + Int(digit - UInt8(ascii: "0"))
-        }
-        return value <= 255 ? UInt8(value) : nil
     }
 }
 

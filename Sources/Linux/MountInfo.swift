@@ -24,19 +24,43 @@ public enum MountInfo {
     /// Parses the text of a mountinfo file; malformed lines are an error naming the line.
     public static func parse(_ text: String) throws -> [MountInfoEntry] {
         var entries: [MountInfoEntry] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-            guard let dash = fields.firstIndex(of: "-"), dash >= 6, fields.count >= dash + 3,
-                  let id = Int(fields[0]), let parent = Int(fields[1]) else {
-                throw PathInRootError(path: "/proc/self/mountinfo", reason: "malformed line \(number + 1): \(line)")
+        var number = 0
+        for line in lines(text) {
+            number += 1
+            guard let entry = entry(line) else {
+                throw PathInRootError(path: "/proc/self/mountinfo",
+                                      reason: "malformed line \(number): \(String(decoding: line, as: UTF8.self))")
             }
-            entries.append(MountInfoEntry(
-                id: id, parentID: parent, root: unescape(fields[3]), mountPoint: unescape(fields[4]),
-                mountOptions: fields[5], optionalFields: Array(fields[6..<dash]),
-                fsType: fields[dash + 1], source: unescape(fields[dash + 2]),
-                superOptions: fields.count > dash + 3 ? fields[dash + 3] : ""))
+            entries.append(entry)
         }
         return entries
+    }
+
+    /// The same, skipping lines that are not well formed (the kernel never writes one).
+    public static func parseSkippingMalformed(_ text: String) -> [MountInfoEntry] {
+        lines(text).compactMap(entry)
+    }
+
+    // Split on bytes, not Characters: the file is ASCII apart from escaped paths, and
+    // grapheme-aware splitting costs more than the whole rest of a create's parsing.
+    private static func lines(_ text: String) -> [ArraySlice<UInt8>] {
+        Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
+    }
+
+    private static func entry(_ line: ArraySlice<UInt8>) -> MountInfoEntry? {
+        let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        guard let dash = fields.firstIndex(where: { $0.count == 1 && $0.first == UInt8(ascii: "-") }),
+              dash >= 6, fields.count >= dash + 3,
+              let id = Int(text(fields[0])), let parent = Int(text(fields[1])) else { return nil }
+        return MountInfoEntry(
+            id: id, parentID: parent, root: unescape(text(fields[3])), mountPoint: unescape(text(fields[4])),
+            mountOptions: text(fields[5]), optionalFields: fields[6..<dash].map(text),
+            fsType: text(fields[dash + 1]), source: unescape(text(fields[dash + 2])),
+            superOptions: fields.count > dash + 3 ? text(fields[dash + 3]) : "")
+    }
+
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self)
     }
 
     /// The kernel writes space, tab, newline and backslash in paths as octal escapes (`\040`).

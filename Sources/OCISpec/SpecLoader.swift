@@ -53,6 +53,43 @@ public func loadValidSpec(bundle: String, options: ValidationOptions = Validatio
     return (spec, warnings)
 }
 
+/// `loadValidSpec`, also giving the file's bytes: init decodes the very text checked here.
+public func loadValidSpecWithText(bundle: String, options: ValidationOptions = ValidationOptions())
+    throws(SpecLoadError) -> (spec: Spec, text: [UInt8], warnings: [ValidationIssue]) {
+    let path = joinPath(bundle, "config.json")
+    let bytes = try readFileBytes(path)
+    let spec: Spec
+    do {
+        spec = try SpecDecoder().decode(Spec.self, from: bytes)
+    } catch let error as JSONDecodeError {
+        throw .decode(path: path, error)
+    } catch {
+        throw .decode(path: path, JSONDecodeError(path: "", message: "\(error)"))
+    }
+    let warnings = try requireValid(spec, bundle: bundle, options: options)
+    return (spec, bytes, warnings)
+}
+
+/// Decodes a config.json the runtime already validated, leaving out `linux.seccomp`: the
+/// init process gets the compiled program instead, and decoding a docker-sized profile a
+/// second time would cost more than the rest of the document.
+public func decodeSpecWithoutSeccomp(_ bytes: [UInt8]) throws -> Spec {
+    let tree: JSONValue
+    do { tree = try JSONParser.parse(bytes, maxDepth: JSONParser.defaultMaxDepth) } catch let error as JSONParseError {
+        throw JSONDecodeError(syntax: error)
+    }
+    return try SpecDecoder().decode(Spec.self, from: droppingMember("seccomp", under: "linux", of: tree))
+}
+
+/// Keys match as the decoder matches them (ASCII case-insensitively).
+func droppingMember(_ name: String, under parent: String, of tree: JSONValue) -> JSONValue {
+    guard case .object(let members) = tree else { return tree }
+    return .object(members.map { member in
+        guard asciiCaseInsensitiveEqual(member.key, parent), case .object(let inner) = member.value else { return member }
+        return (key: member.key, value: .object(inner.filter { !asciiCaseInsensitiveEqual($0.key, name) }))
+    })
+}
+
 /// Throws `.invalid` with every error if `spec` breaks a rule; otherwise returns the warnings.
 public func requireValid(_ spec: Spec, bundle: String?, options: ValidationOptions = ValidationOptions())
     throws(SpecLoadError) -> [ValidationIssue] {

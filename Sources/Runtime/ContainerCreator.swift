@@ -52,7 +52,7 @@ public struct ContainerCreator {
     public func create() throws -> CreatedContainer {
         let bundle = FileSystem.absolute(options.bundle)
         try StateStore.validate(id: options.id)
-        let spec = try SpecLoading.load(bundle: bundle)
+        let (spec, specText) = try SpecLoading.loadWithText(bundle: bundle)
         if spec.process == nil { throw RuntimeError("process: must be set for create") }
         if spec.process?.terminal == true && options.consoleSocket == nil && !options.keepConsoleMaster {
             throw RuntimeError("cannot allocate tty if runc will detach without setting console socket")
@@ -76,7 +76,7 @@ public struct ContainerCreator {
             // Held until create returns, so a concurrent start or delete waits for the state file.
             let lock = try store.claim(id: options.id)
             undo.push { try? store.remove(id: options.id) }
-            let result = try withExtendedLifetime(lock) { try build(spec: spec, bundle: bundle, undo: undo) }
+            let result = try withExtendedLifetime(lock) { try build(spec: spec, specText: specText, bundle: bundle, undo: undo) }
             log.debug("create took \(formatMillis(monotonicNow() - started))")
             undo.discard()
             return result
@@ -86,7 +86,7 @@ public struct ContainerCreator {
         }
     }
 
-    private func build(spec: Spec, bundle: String, undo: UndoStack) throws -> CreatedContainer {
+    private func build(spec: Spec, specText: [UInt8], bundle: String, undo: UndoStack) throws -> CreatedContainer {
         let id = options.id
         var timer = StageTimer(log: log)
 
@@ -146,11 +146,10 @@ public struct ContainerCreator {
         }
         timer.lap("cgroup")
 
-        // Init gets the compiled program, not the (large) profile it came from.
-        var initSpec = spec
-        initSpec.linux?.seccomp = nil
+        // Init gets config.json's own text (it skips linux.seccomp when decoding: the compiled
+        // program follows instead of the large profile it came from).
         var bootstrap = InitBootstrap(
-            mode: .create, containerID: id, bundle: bundle, spec: initSpec, noPivot: options.noPivot,
+            mode: .create, containerID: id, bundle: bundle, noPivot: options.noPivot,
             consoleToParent: spec.process?.terminal == true, preservedFDs: preserved,
             listenFDs: listenFDs, hasSeccomp: !(seccomp?.isEmpty ?? true), seccompFlags: seccomp?.flags,
             seccompNotify: seccomp?.usesNotify, selfJoinCgroups: options.rootless ? nil : cgroup?.paths, debug: options.debug,
@@ -189,7 +188,7 @@ public struct ContainerCreator {
         }
         let prefix = "unable to start container process"
         do {
-            try session.sendBootstrap(bootstrap, seccomp: seccomp)
+            try session.sendBootstrap(bootstrap, specText: specText, seccomp: seccomp)
             try session.converse(handlers, timer: &timer)
         } catch {
             throw RuntimeError("\(prefix): \(error)")

@@ -12,7 +12,8 @@ public struct InitBootstrap: Codable {
     public var mode: InitMode
     public var containerID: String
     public var bundle: String
-    public var spec: Spec
+    /// Sent apart, as the `spec` message that follows the bootstrap: see CodingKeys.
+    public var spec = Spec()
     public var noPivot: Bool
     /// Hand the pty master to the parent (it forwards it to --console-socket or, for a
     /// foreground `run`, copies it to its own stdio).
@@ -33,6 +34,12 @@ public struct InitBootstrap: Codable {
     /// The v1 hierarchies a cgroup mount shows, worked out by the parent (nil: init reads
     /// its mountinfo).
     var cgroupHierarchies: [CgroupHierarchy]? = nil
+
+    /// Everything but the spec, which travels as its own message.
+    enum CodingKeys: String, CodingKey {
+        case mode, containerID, bundle, noPivot, consoleToParent, preservedFDs, listenFDs, hasSeccomp,
+             seccompFlags, seccompNotify, selfJoinCgroups, debug, logJSON, cgroupHierarchies
+    }
 }
 
 /// Env names the parent uses to tell init where its fds are.

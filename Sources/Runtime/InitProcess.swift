@@ -26,7 +26,10 @@ public enum InitProcess {
         do {
             let (message, _) = try sync.expect([.bootstrap], while: "bootstrap")
             guard case .bootstrap(let bytes) = message else { exit(1) }
-            let bootstrap = try decodeJSON(InitBootstrap.self, from: bytes)
+            var bootstrap = try decodeJSON(InitBootstrap.self, from: bytes)
+            let (specMessage, _) = try sync.expect([.spec], while: "bootstrap")
+            guard case .spec(let specText) = specMessage else { exit(1) }
+            bootstrap.spec = try decodeSpecWithoutSeccomp(specText)
             Logger.shared.format = bootstrap.logJSON ? .json : .text
             Logger.shared.minimum = bootstrap.debug ? .debug : .info
             context = InitContext(bootstrap: bootstrap, sync: sync, fifoFD: fifoFD)

@@ -70,8 +70,11 @@ final class InitSession {
 
     deinit { channel.close() }
 
-    func sendBootstrap(_ bootstrap: InitBootstrap, seccomp: SeccompProgram?) throws {
+    /// `specText`: the config as JSON when the caller has it already (create: config.json's
+    /// bytes); otherwise bootstrap.spec is encoded.
+    func sendBootstrap(_ bootstrap: InitBootstrap, specText: [UInt8]? = nil, seccomp: SeccompProgram?) throws {
         try channel.send(.bootstrap(Array(try encodeJSON(bootstrap).utf8)))
+        try channel.send(.spec(try specText ?? Array(encodeJSON(bootstrap.spec).utf8)))
         if let seccomp, !seccomp.isEmpty { try channel.send(.seccompProgram(seccomp.bpf)) }
     }
 

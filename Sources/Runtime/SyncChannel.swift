@@ -11,6 +11,9 @@ import Linux
 public enum SyncMessage: Equatable {
     /// parent → init: everything init needs, as JSON (InitBootstrap).
     case bootstrap([UInt8])
+    /// parent → init, right after bootstrap: the container's config as JSON; for create the
+    /// bytes of config.json as read and validated (no second encoding).
+    case spec([UInt8])
     /// parent → init, right after bootstrap when the config has seccomp: the BPF program,
     /// raw (as JSON numbers it would cost init a slow decode).
     case seccompProgram([UInt8])
@@ -35,12 +38,13 @@ public enum SyncMessage: Equatable {
 
     public enum Kind: UInt8 {
         case bootstrap = 1, proceed, childPid, runRuntimeHooks, consoleMaster,
-             seccompListener, ready, failure, needCgroup, seccompProgram
+             seccompListener, ready, failure, needCgroup, seccompProgram, spec
     }
 
     public var kind: Kind {
         switch self {
         case .bootstrap: .bootstrap
+        case .spec: .spec
         case .proceed: .proceed
         case .childPid: .childPid
         case .needCgroup: .needCgroup
@@ -56,6 +60,7 @@ public enum SyncMessage: Equatable {
     var payload: [UInt8] {
         switch self {
         case .bootstrap(let bytes): return bytes
+        case .spec(let bytes): return bytes
         case .seccompProgram(let bytes): return bytes
         case .childPid(let pid): return Array(String(pid).utf8)
         case .failure(let text): return Array(text.utf8)
@@ -66,6 +71,7 @@ public enum SyncMessage: Equatable {
     init(kind: Kind, payload: [UInt8]) throws {
         switch kind {
         case .bootstrap: self = .bootstrap(payload)
+        case .spec: self = .spec(payload)
         case .proceed: self = .proceed
         case .childPid:
             guard let pid = Int32(String(decoding: payload, as: UTF8.self)) else {
