@@ -180,7 +180,9 @@ func encodedSlot<T: Encodable>(_ value: T, parentPath: [CodingKey], key: CodingK
     if T.self == Float.self { return .value(try encodedNumber(unsafeBitCast(value, to: Float.self), path())) }
     let b = EncodingBox()
     let encoder = JSONValueEncoder(box: b, parentPath: parentPath, key: key, options: options)
-    if let dictionary = value as? SortedKeysEncodable {
+    // The cast costs a scan of every conformance in the binary the first time a type is
+    // seen; only a Dictionary can pass it, and a Dictionary is one reference wide.
+    if MemoryLayout<T>.size == MemoryLayout<[String: Int]>.size, let dictionary = value as? SortedKeysEncodable {
         try dictionary.encodeSorted(to: encoder)
     } else {
         try value.encode(to: encoder)
