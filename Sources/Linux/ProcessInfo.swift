@@ -26,28 +26,36 @@ public enum ProcessInfo {
     /// Field 22 of /proc/<pid>/stat: start time in clock ticks since boot. With the pid it
     /// names one process for good, so a recycled pid is not mistaken for the container.
     public static func startTime(of pid: Int32) -> UInt64? {
-        guard let text = try? FileSystem.readText("/proc/\(pid)/stat") else { return nil }
-        // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state); start time is field 22.
-        guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
+        statFields(of: pid)?.startTime
     }
 
     /// The one-letter state of field 3 (R, S, D, Z, T, ...).
     public static func state(of pid: Int32) -> Character? {
-        guard let text = try? FileSystem.readText("/proc/\(pid)/stat"),
-              let close = text.lastIndex(of: ")") else { return nil }
-        let rest = text[text.index(after: close)...].drop(while: { $0 == " " })
-        return rest.first
+        statFields(of: pid).map { Character(Unicode.Scalar($0.state)) }
     }
 
-    /// Alive and the same process (start time matches), not a zombie.
+    /// Alive and the same process (start time matches), not a zombie: one read of the stat file.
     public static func isAlive(pid: Int32, startTime: UInt64?) -> Bool {
-        guard pid > 0, let now = self.startTime(of: pid) else { return false }
-        if let startTime, startTime != now { return false }
-        return state(of: pid) != "Z"
+        guard pid > 0, let fields = statFields(of: pid) else { return false }
+        if let startTime, startTime != fields.startTime { return false }
+        return fields.state != UInt8(ascii: "Z")
+    }
+
+    /// Fields 3 (state) and 22 (start time) of /proc/<pid>/stat, read as bytes: `list` asks
+    /// this for every container.
+    static func statFields(of pid: Int32) -> (state: UInt8, startTime: UInt64)? {
+        guard let bytes = try? FileSystem.readFile("/proc/\(pid)/stat") else { return nil }
+        return parseStatFields(bytes)
+    }
+
+    static func parseStatFields(_ bytes: [UInt8]) -> (state: UInt8, startTime: UInt64)? {
+        // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        // fields[0] is field 3 (state); start time is field 22.
+        guard fields.count > 19, fields[0].count == 1,
+              let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
+        return (fields[0].first!, start)
     }
 
     public static func threadCount() -> Int {
