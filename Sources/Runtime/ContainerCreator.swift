@@ -122,29 +122,23 @@ public struct ContainerCreator {
 
         let layout = try CgroupLayout.detect()
         let cgroup: CgroupManager?
+        // Root: the cgroup's paths are worked out now, and it is made after the bootstrap is
+        // sent, while init starts up and decodes it; init joins once we say it exists.
+        var toCreate: CgroupManager?
         if options.rootless {
             cgroup = try RootlessCgroups.make(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout,
                                           resources: spec.linux?.resources, log: log)
             if let cgroup { try? store.saveRecovery(RecoveryRecord(cgroupPaths: cgroup.paths), id: id) }
         } else {
             let manager = try makeCgroupManager(cgroupsPath: spec.linux?.cgroupsPath, containerID: id, layout: layout)
-            try store.saveRecovery(RecoveryRecord(cgroupPaths: manager.paths), id: id)
-            try manager.create()
             cgroup = manager
+            toCreate = manager
         }
         if let cgroup {
             undo.push { _ = try? cgroup.killAll(signal: SIGKILL); try? cgroup.destroy() }
             // Undone first: init's processes are gone before the cgroup is removed.
             undo.push { session.kill() }
         }
-        if !options.rootless, let cgroup {
-            // Always a device cgroup, as runc: deny all, the config's rules, then the defaults
-            // every container needs (null, zero, tty, ptmx, pts, ...).
-            var resources = spec.linux?.resources ?? LinuxResources()
-            resources.devices = DefaultDeviceRules.containerRules(resources: spec.linux?.resources, linuxDevices: spec.linux?.devices)
-            try cgroup.apply(resources)
-        }
-        timer.lap("cgroup")
 
         // Init gets config.json's own text (it skips linux.seccomp when decoding: the compiled
         // program follows instead of the large profile it came from).
@@ -158,6 +152,28 @@ public struct ContainerCreator {
            spec.mounts?.contains(where: { $0.type == "cgroup" }) == true {
             bootstrap.cgroupHierarchies = CgroupHierarchy.forContainer(layout: layout, paths: paths)
         }
+        bootstrap.cgroupsReadyFollows = toCreate != nil
+        let prefix = "unable to start container process"
+        do {
+            try session.sendBootstrap(bootstrap, specText: specText, seccomp: seccomp)
+        } catch {
+            throw RuntimeError("\(prefix): \(error)")
+        }
+        timer.lap("bootstrap")
+
+        if let manager = toCreate {
+            // Before the cgroup exists: `delete --force` of a create killed from here on finds it.
+            try store.saveRecovery(RecoveryRecord(cgroupPaths: manager.paths), id: id)
+            try manager.create()
+            // Always a device cgroup, as runc: deny all, the config's rules, then the defaults
+            // every container needs (null, zero, tty, ptmx, pts, ...).
+            var resources = spec.linux?.resources ?? LinuxResources()
+            resources.devices = DefaultDeviceRules.containerRules(resources: spec.linux?.resources, linuxDevices: spec.linux?.devices)
+            try manager.apply(resources)
+            do { try session.cgroupsReady() } catch { throw RuntimeError("\(prefix): \(error)") }
+        }
+        timer.lap("cgroup")
+
         let creatingState = { (pid: Int32) in
             State(ociVersion: spec.ociVersion, id: id, status: .creating, pid: Int(pid), bundle: bundle,
                   annotations: spec.annotations)
@@ -173,6 +189,21 @@ public struct ContainerCreator {
         if let devices = spec.linux?.netDevices, !devices.isEmpty {
             handlers.namespacesReady = { pid in try NetDevices.move(devices, intoNamespaceOf: pid) }
         }
+        // The state file's content is ready before init is: only writing it waits for ready.
+        var prepared: (record: ContainerRecord, text: [UInt8])?
+        handlers.whileInitSetsUp = { pid in
+            guard let startTime = ProcessInfo.startTime(of: pid) else {
+                throw RuntimeError("container init exited during setup")
+            }
+            var record = ContainerRecord(
+                id: id, bundle: bundle, initPid: pid, initStartTime: startTime, created: rfc3339Now(),
+                ociVersion: spec.ociVersion, annotations: spec.annotations, poststart: spec.hooks?.poststart,
+                poststop: spec.hooks?.poststop, cgroupPaths: cgroup?.paths ?? [:], rootless: options.rootless)
+            record.namespacePaths = namespacePaths(spec: spec, pid: pid)
+            record.resources = spec.linux?.resources.map { var r = $0; r.devices = nil; return r }
+            if let root = spec.root?.path { record.rootfs = root.hasPrefix("/") ? root : bundle + "/" + root }
+            prepared = (record, try store.encoded(record))
+        }
         handlers.runtimeHooks = { pid in
             // runtime.md: once prestart hooks have run, a failure still ends in delete, which
             // runs the poststop hooks.
@@ -186,9 +217,7 @@ public struct ContainerCreator {
             try HookRunner.run(spec.hooks?.prestart, kind: .prestart, state: creatingState(pid))
             try HookRunner.run(spec.hooks?.createRuntime, kind: .createRuntime, state: creatingState(pid))
         }
-        let prefix = "unable to start container process"
         do {
-            try session.sendBootstrap(bootstrap, specText: specText, seccomp: seccomp)
             try session.converse(handlers, timer: &timer)
         } catch {
             throw RuntimeError("\(prefix): \(error)")
@@ -201,17 +230,12 @@ public struct ContainerCreator {
         }
         let consoleMaster = session.consoleMaster
 
-        guard let startTime = ProcessInfo.startTime(of: containerPid) else {
+        // Still alive once ready: a quick exit in between would leave a stopped container's
+        // state, which is what runc reports too.
+        guard let (record, stateText) = prepared, ProcessInfo.isAlive(pid: containerPid, startTime: nil) else {
             throw RuntimeError("\(prefix): container init exited during setup")
         }
-        var record = ContainerRecord(
-            id: id, bundle: bundle, initPid: containerPid, initStartTime: startTime, created: rfc3339Now(),
-            ociVersion: spec.ociVersion, annotations: spec.annotations, poststart: spec.hooks?.poststart,
-            poststop: spec.hooks?.poststop, cgroupPaths: cgroup?.paths ?? [:], rootless: options.rootless)
-        record.namespacePaths = namespacePaths(spec: spec, pid: containerPid)
-        record.resources = spec.linux?.resources.map { var r = $0; r.devices = nil; return r }
-        if let root = spec.root?.path { record.rootfs = root.hasPrefix("/") ? root : bundle + "/" + root }
-        try store.save(record)
+        try store.save(encoded: stateText, id: id)
         if let pidFile = options.pidFile {
             try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array(String(containerPid).utf8), mode: 0o644)
         }

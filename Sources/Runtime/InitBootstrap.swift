@@ -34,11 +34,14 @@ public struct InitBootstrap: Codable {
     /// The v1 hierarchies a cgroup mount shows, worked out by the parent (nil: init reads
     /// its mountinfo).
     var cgroupHierarchies: [CgroupHierarchy]? = nil
+    /// The parent makes the cgroups while init starts up, and says `proceed` once they exist:
+    /// stage 1 waits for that before joining them.
+    var cgroupsReadyFollows: Bool? = nil
 
     /// Everything but the spec, which travels as its own message.
     enum CodingKeys: String, CodingKey {
         case mode, containerID, bundle, noPivot, consoleToParent, preservedFDs, listenFDs, hasSeccomp,
-             seccompFlags, seccompNotify, selfJoinCgroups, debug, logJSON, cgroupHierarchies
+             seccompFlags, seccompNotify, selfJoinCgroups, debug, logJSON, cgroupHierarchies, cgroupsReadyFollows
     }
 }
 

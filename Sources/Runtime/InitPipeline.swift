@@ -73,6 +73,7 @@ enum InitPipeline {
         // namespace (or non-dumpable there) /proc/self/oom_score_adj belongs to an unmapped
         // owner and cannot even be opened. Every later process inherits the value.
         InitStage("oom score", when: { $0.process.oomScoreAdj != nil }, InitStages.applyOOMScore),
+        InitStage("wait for cgroups", when: { $0.bootstrap.cgroupsReadyFollows == true }, InitStages.waitForCgroups),
         InitStage("join cgroups", when: { $0.bootstrap.selfJoinCgroups != nil }, InitStages.joinCgroupsItself),
         InitStage("initial cpu affinity", when: { $0.bootstrap.mode == .exec && $0.process.execCPUAffinity?.initial != nil },
                   InitStages.setInitialCPUAffinity),

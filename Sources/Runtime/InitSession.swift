@@ -28,6 +28,8 @@ final class InitSession {
         var seccompState: ((Int32) -> State)?
         /// Runs once init's namespaces exist, before init goes on (e.g. moving netDevices).
         var namespacesReady: ((Int32) throws -> Void)?
+        /// Runs while init sets up its rootfs, for work that needs only its pid.
+        var whileInitSetsUp: ((Int32) throws -> Void)?
     }
 
     /// Spawns `swiftlet init` with the caller's fds 3..<3+preserved, then its sync pipe, log
@@ -70,6 +72,11 @@ final class InitSession {
 
     deinit { channel.close() }
 
+    /// Stage 1 may join the cgroups now (bootstrap.cgroupsReadyFollows).
+    func cgroupsReady() throws {
+        try channel.send(.proceed)
+    }
+
     /// `specText`: the config as JSON when the caller has it already (create: config.json's
     /// bytes); otherwise bootstrap.spec is encoded.
     func sendBootstrap(_ bootstrap: InitBootstrap, specText: [UInt8]? = nil, seccomp: SeccompProgram?) throws {
@@ -103,6 +110,7 @@ final class InitSession {
             try h.cgroup?.addProcess(pid: pid)
             timer.lap("join cgroup")
         }
+        try h.whileInitSetsUp?(pid)
         while true {
             let (message, fd) = try channel.expect(
                 [.needCgroup, .runRuntimeHooks, .consoleMaster, .seccompListener, .ready], while: "init")

@@ -15,6 +15,10 @@ enum InitStages {
         if threads != 1 { throw RuntimeError("init must be single-threaded, has \(threads) threads") }
     }
 
+    static func waitForCgroups(_ c: InitContext) throws {
+        _ = try c.sync.expect([.proceed], while: "cgroups")
+    }
+
     /// Stage 1 joins the container's cgroups itself, before any namespace changes what the
     /// paths mean. Moving another process (the parent writing init's pid to cgroup.procs)
     /// takes the kernel's global threadgroup lock, whose first taker waits a whole RCU grace

@@ -67,8 +67,16 @@ public struct StateStore {
     }
 
     public func save(_ record: ContainerRecord) throws {
-        let text = try encodeJSON(record)
-        try FileSystem.writeAtomically(statePath(for: record.id), Array(text.utf8))
+        try save(encoded: try encoded(record), id: record.id)
+    }
+
+    /// The bytes `save` writes, so create can encode while init is still busy.
+    public func encoded(_ record: ContainerRecord) throws -> [UInt8] {
+        Array(try encodeJSON(record).utf8)
+    }
+
+    public func save(encoded bytes: [UInt8], id: String) throws {
+        try FileSystem.writeAtomically(statePath(for: id), bytes)
     }
 
     /// Written before create makes the cgroup, so `delete --force` can find it even when create
