@@ -62,6 +62,30 @@ enum CgroupFiles {
         try write(join(dir, file), value)
     }
 
+    /// Writes `values` in order, one write(2) each (a cgroup file takes one value per write),
+    /// opening each file once instead of once per value.
+    static func writeEach(_ dir: String, _ values: [(file: String, value: String)]) throws {
+        var open: [String: Int32] = [:]
+        defer { for fd in open.values { close(fd) } }
+        for (file, value) in values {
+            let path = join(dir, file)
+            let fd: Int32
+            if let known = open[file] {
+                fd = known
+            } else {
+                fd = try check("open", path: path) { Glibc.open(path, O_WRONLY | O_CLOEXEC) }
+                open[file] = fd
+            }
+            let utf8 = Array(value.utf8)
+            while true {
+                let count = utf8.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if count == utf8.count { break }
+                if count < 0 && errno == EINTR { continue }
+                throw SyscallError("write", path: path, errno: count < 0 ? errno : EIO)
+            }
+        }
+    }
+
     static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -62,9 +62,9 @@ struct V1ResourceWriter {
         let target = try DeviceEmulator(rules: rules)
         try withField(field) {
             let current = try DeviceEmulator(devicesList: try CgroupFiles.read(dir, "devices.list"))
-            for rule in current.transition(to: target) {
-                try CgroupFiles.write(dir, rule.allow ? "devices.allow" : "devices.deny", rule.v1Text)
-            }
+            try CgroupFiles.writeEach(dir, current.transition(to: target).map {
+                (file: $0.allow ? "devices.allow" : "devices.deny", value: $0.v1Text)
+            })
             let after = try DeviceEmulator(devicesList: try CgroupFiles.read(dir, "devices.list"))
             // devices.list cannot show a black-list's exceptions: compare the mode only then.
             if target.defaultAllow ? !after.defaultAllow : after != target {

@@ -32,6 +32,13 @@ final class SignalsTests: XCTestCase {
 }
 
 final class StateStoreTests: XCTestCase {
+    func testRecoveryJSONIsWhatTheEncoderWritesAndReadsBack() throws {
+        let record = RecoveryRecord(cgroupPaths: ["pids": "/sys/fs/cgroup/pids/a", "": "/sys/fs/cgroup/unified/a",
+                                                  "name=systemd": "/sys/fs/cgroup/systemd/a \"q\""])
+        XCTAssertEqual(String(decoding: record.jsonBytes, as: UTF8.self), try encodeJSON(record))
+        XCTAssertEqual(try decodeJSON(RecoveryRecord.self, from: record.jsonBytes), record)
+    }
+
     func testIDRules() {
         XCTAssertNoThrow(try StateStore.validate(id: "abc-DEF_1.2+3"))
         for bad in ["", ".", "..", "a/b", "a b", String(repeating: "x", count: 1025), "ü"] {
