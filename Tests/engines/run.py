@@ -135,6 +135,9 @@ def main():
         sys.exit(f"{binaries[-1][1]}: the binary must be named swiftlet")
 
     work = tempfile.mkdtemp(prefix="swiftlet-engines-", dir="/var/tmp")
+    # conmon writes its "oom" marker into its working directory (inherited from podman, so
+    # ours): keep that in the work dir, which cleanup removes, not in the caller's checkout.
+    os.chdir(work)
     runtimes = [Runtime(name, binary, os.path.join(work, "bin", name)) for name, binary in binaries]
     place = hostenv.CgroupPlace()
     place.prepare()
