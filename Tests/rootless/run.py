@@ -20,6 +20,9 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The throw-away user's bookkeeping is shared with the conformance suite's rootless pass.
+sys.path.insert(0, os.path.join(REPO, "conformance"))
+from lib.rootless import remove_sub_ranges, sub_range, userns_forbidden  # noqa: E402
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -50,21 +53,6 @@ class Suite:
         print(f"1..{self.n}")
         print(f"{self.passed} passed, {self.failed} failed, {self.skipped} skipped")
         return 1 if self.failed else 0
-
-
-def userns_allowed():
-    """Why unprivileged user namespaces are forbidden here, or None when allowed."""
-    knobs = [("/proc/sys/kernel/unprivileged_userns_clone", "0"),
-             ("/proc/sys/user/max_user_namespaces", "0"),
-             ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1")]
-    for path, bad in knobs:
-        try:
-            with open(path) as f:
-                if f.read().strip() == bad:
-                    return f"{path} is {bad}"
-        except FileNotFoundError:
-            pass
-    return None
 
 
 class Env:
@@ -100,12 +88,7 @@ class Env:
             os.chown(d, self.uid, self.gid)
 
     def sub_range(self, path):
-        with open(path) as f:
-            for line in f:
-                name, start, count = line.strip().split(":")
-                if name == self.user:
-                    return int(start), int(count)
-        return None
+        return sub_range(path, self.user)
 
     def as_user(self, args, cwd=None, xdg=True, timeout=60, cgroup=None):
         env = ["env", "-i", f"PATH={PATH}", f"HOME={self.work}/home", f"USER={self.user}"]
@@ -160,13 +143,7 @@ class Env:
                     pass
         if self.created_user:
             subprocess.run(["userdel", self.user], capture_output=True)
-            for path in ("/etc/subuid", "/etc/subgid"):
-                with open(path) as f:
-                    lines = f.readlines()
-                kept = [l for l in lines if not l.startswith(self.user + ":")]
-                if kept != lines:
-                    with open(path, "w") as f:
-                        f.writelines(kept)
+            remove_sub_ranges(self.user)
         shutil.rmtree(self.work, ignore_errors=True)
 
 
@@ -204,7 +181,7 @@ def main():
     if os.geteuid() != 0:
         t.skip("rootless suite", "needs root to create the unprivileged user")
         return t.summary()
-    forbidden = userns_allowed()
+    forbidden = userns_forbidden()
     if forbidden:
         t.skip("rootless suite", f"unprivileged user namespaces are forbidden on this machine: {forbidden}")
         return t.summary()

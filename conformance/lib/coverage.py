@@ -41,6 +41,15 @@ def _status(results, tests):
     return "skip"
 
 
+def _reasons_table(title, result_header, tests, results, reason):
+    """A heading and a table: each test, its result in `results`, and its written reason."""
+    lines = [title, "", "| test | %s | why |" % result_header, "|---|---|---|"]
+    for t in tests:
+        lines.append("| `%s` | %s | %s |" % (t.name, results.get(t.name, "not run") if results else "not run",
+                                            _cell(getattr(t, reason))))
+    return lines + [""]
+
+
 def _cell(text):
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -122,25 +131,15 @@ def write(tests, suite_dir):
     notes = [t for t in tests if t.runc_note]
     runc = by_runtime["runc"]
     if notes:
-        lines += ["## Tests runc 1.1.5 fails, and why", "",
-                  "| test | runc result | why |", "|---|---|---|"]
-        for t in notes:
-            lines.append("| `%s` | %s | %s |" % (t.name, runc.get(t.name, "not run") if runc else "not run",
-                                                _cell(t.runc_note)))
-        lines.append("")
+        lines += _reasons_table("## Tests runc 1.1.5 fails, and why", "runc result", notes, runc, "runc_note")
         unexplained = [n for n, s in (runc or {}).items() if s == "fail" and not any(t.name == n and t.runc_note for t in tests)]
         if unexplained:
             lines.append("runc failures without a written reason: " + ", ".join(unexplained))
             lines.append("")
     rnotes = [t for t in tests if t.runc_rootless]
-    runcr = by_runtime["runc-rootless"]
     if rnotes:
-        lines += ["## Tests runc 1.1.5 fails only rootless, and why", "",
-                  "| test | runc rootless result | why |", "|---|---|---|"]
-        for t in rnotes:
-            lines.append("| `%s` | %s | %s |" % (t.name, runcr.get(t.name, "not run") if runcr else "not run",
-                                                _cell(t.runc_rootless)))
-        lines.append("")
+        lines += _reasons_table("## Tests runc 1.1.5 fails only rootless, and why", "runc rootless result",
+                                rnotes, by_runtime["runc-rootless"], "runc_rootless")
 
     out = os.path.join(suite_dir, "COVERAGE.md")
     with open(out, "w") as f:

@@ -65,8 +65,8 @@ class RootlessUser:
         subprocess.run(["usermod", "--add-subuids", "%d-%d" % (start, start + SUB_COUNT - 1),
                         "--add-subgids", "%d-%d" % (start, start + SUB_COUNT - 1), self.name],
                        check=True, capture_output=True)
-        self.subuid = _sub_range("/etc/subuid", self.name)
-        self.subgid = _sub_range("/etc/subgid", self.name)
+        self.subuid = sub_range("/etc/subuid", self.name)
+        self.subgid = sub_range("/etc/subgid", self.name)
         if self.subuid is None or self.subgid is None:
             raise RuntimeError("usermod did not record subordinate ids for %s" % self.name)
         os.chown(self.home, self.uid, self.gid)
@@ -84,13 +84,7 @@ class RootlessUser:
                 except OSError:
                     pass
             subprocess.run(["userdel", self.name], capture_output=True)
-            for path in ("/etc/subuid", "/etc/subgid"):
-                with open(path) as f:
-                    lines = f.readlines()
-                kept = [l for l in lines if not l.startswith(self.name + ":")]
-                if kept != lines:
-                    with open(path, "w") as f:
-                        f.writelines(kept)
+            remove_sub_ranges(self.name)
             self.created = False
         shutil.rmtree(self.home, ignore_errors=True)
         for sig, old in self._old_handlers.items():
@@ -131,7 +125,19 @@ def _exit_on_signal(signum, frame):
     raise SystemExit("interrupted by signal %d" % signum)
 
 
-def _sub_range(path, name):
+def remove_sub_ranges(name):
+    """Drops NAME's lines from /etc/subuid and /etc/subgid (userdel leaves them)."""
+    for path in ("/etc/subuid", "/etc/subgid"):
+        with open(path) as f:
+            lines = f.readlines()
+        kept = [l for l in lines if not l.startswith(name + ":")]
+        if kept != lines:
+            with open(path, "w") as f:
+                f.writelines(kept)
+
+
+def sub_range(path, name):
+    """NAME's (start, count) in /etc/subuid or /etc/subgid, or None."""
     with open(path) as f:
         for line in f:
             parts = line.strip().split(":")
