@@ -1,6 +1,8 @@
 // Which cgroup hierarchies this machine has, where they are mounted, and which cgroup the
 // calling process sits in within each: everything path resolution needs, read once.
 
+import Linux
+
 public struct CgroupLayout: Equatable, Sendable {
     public enum Mode: String, Equatable, Sendable {
         /// Only v1 hierarchies.
@@ -49,11 +51,12 @@ public struct CgroupLayout: Equatable, Sendable {
     /// `cgroupRootIsCgroup2` is the statfs answer for /sys/fs/cgroup when known: it decides
     /// unified mode the way runc does; without it, unified means "cgroup2 and no v1 controllers".
     public init(mountInfo: String, procSelfCgroup: String, cgroupRootIsCgroup2: Bool? = nil) throws {
-        let mounts = MountInfoEntry.parse(mountInfo)
+        let mounts = MountInfo.parseSkippingMalformed(mountInfo)
         var hierarchies: [Hierarchy] = []
         var claimed = Set<String>()
         for mount in mounts where mount.fsType == "cgroup" {
-            let controllers = mount.superOptions.filter { Self.isControllerOption($0) && !claimed.contains($0) }
+            let controllers = mount.superOptions.split(separator: ",").map(String.init)
+                .filter { Self.isControllerOption($0) && !claimed.contains($0) }
             // A hierarchy mounted twice (bind mounts in nested containers): the first wins.
             guard !controllers.isEmpty else { continue }
             claimed.formUnion(controllers)

@@ -1,31 +1,4 @@
-// Parsers for /proc/self/mountinfo and /proc/self/cgroup, pure so tests can feed them text.
-import Linux
-
-/// One line of /proc/<pid>/mountinfo, the fields the cgroup code needs.
-public struct MountInfoEntry: Equatable, Sendable {
-    /// The directory of the filesystem that is mounted (for cgroupfs: the cgroup the mount
-    /// is rooted at, "/" outside of cgroup namespaces and nested containers).
-    public var root: String
-    public var mountPoint: String
-    public var fsType: String
-    /// Per-superblock options; for cgroup v1 these name the controllers ("rw,cpu,cpuacct").
-    public var superOptions: [String]
-
-    public init(root: String, mountPoint: String, fsType: String, superOptions: [String]) {
-        self.root = root
-        self.mountPoint = mountPoint
-        self.fsType = fsType
-        self.superOptions = superOptions
-    }
-
-    /// Parses mountinfo text; malformed lines are skipped (the kernel does not write them).
-    public static func parse(_ text: String) -> [MountInfoEntry] {
-        MountInfo.parseSkippingMalformed(text).map {
-            MountInfoEntry(root: $0.root, mountPoint: $0.mountPoint, fsType: $0.fsType,
-                           superOptions: $0.superOptions.split(separator: ",").map(String.init))
-        }
-    }
-}
+// The parser for /proc/self/cgroup, pure so tests can feed it text (mountinfo is Linux.MountInfo).
 
 /// One line of /proc/<pid>/cgroup: `hierarchy-ID:controller-list:cgroup-path`.
 public struct ProcCgroupEntry: Equatable, Sendable {

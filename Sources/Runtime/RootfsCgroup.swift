@@ -24,7 +24,7 @@ struct CgroupHierarchy: Equatable, Codable {
 
     /// From /proc/self/mountinfo and /proc/self/cgroup: the first mount of each v1 hierarchy
     /// this process belongs to, in mount order.
-    static func parse(mountInfo: [Linux.MountInfoEntry], cgroupFile: String) -> [CgroupHierarchy] {
+    static func parse(mountInfo: [MountInfoEntry], cgroupFile: String) -> [CgroupHierarchy] {
         var paths: [String: String] = [:]
         for line in cgroupFile.split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)

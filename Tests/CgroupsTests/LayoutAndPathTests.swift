@@ -1,4 +1,5 @@
 import XCTest
+import Linux
 @testable import Cgroups
 
 /// Detection and path resolution from mountinfo / /proc/self/cgroup text (no real cgroups).
@@ -102,9 +103,9 @@ final class LayoutAndPathTests: XCTestCase {
     }
 
     func testMountinfoOctalEscapesAreDecoded() {
-        let entries = MountInfoEntry.parse("60 1 0:50 / /mnt/my\\040cgroups rw - cgroup cgroup rw,pids\n")
+        let entries = MountInfo.parseSkippingMalformed("60 1 0:50 / /mnt/my\\040cgroups rw - cgroup cgroup rw,pids\n")
         XCTAssertEqual(entries.first?.mountPoint, "/mnt/my cgroups")
-        XCTAssertEqual(entries.first?.superOptions, ["rw", "pids"])
+        XCTAssertEqual(entries.first?.superOptions.split(separator: ",").map(String.init), ["rw", "pids"])
     }
 
     func testProcCgroupPathMayContainColons() throws {
