@@ -44,18 +44,7 @@ enum CgroupFiles {
     static func write(_ path: String, _ value: String) throws {
         let fd = try check("open", path: path) { open(path, O_WRONLY | O_CLOEXEC | O_TRUNC) }
         defer { close(fd) }
-        let utf8 = Array(value.utf8)
-        var offset = 0
-        repeat {
-            let count = utf8.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SyscallError("write", path: path)
-            }
-            offset += count
-        } while offset < utf8.count
+        try write(fd: fd, value, path: path)
     }
 
     static func write(_ dir: String, _ file: String, _ value: String) throws {
@@ -76,14 +65,25 @@ enum CgroupFiles {
                 fd = try check("open", path: path) { Glibc.open(path, O_WRONLY | O_CLOEXEC) }
                 open[file] = fd
             }
-            let utf8 = Array(value.utf8)
-            while true {
-                let count = utf8.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if count == utf8.count { break }
-                if count < 0 && errno == EINTR { continue }
-                throw SyscallError("write", path: path, errno: count < 0 ? errno : EIO)
-            }
+            try write(fd: fd, value, path: path)
         }
+    }
+
+    /// The whole value, retrying after EINTR and a short write. Unlike FileSystem.writeAll an
+    /// empty value is still written once: to a cgroup file that is a write of its own.
+    private static func write(fd: Int32, _ value: String, path: String) throws {
+        let utf8 = Array(value.utf8)
+        var offset = 0
+        repeat {
+            let count = utf8.withUnsafeBytes { buffer in
+                Glibc.write(fd, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SyscallError("write", path: path)
+            }
+            offset += count
+        } while offset < utf8.count
     }
 
     static func exists(_ path: String) -> Bool {
