@@ -35,13 +35,16 @@ public struct SpecDecoder {
     public init() {}
 
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        let value: JSONValue
+        try decode(type, from: try parse(bytes))
+    }
+
+    /// The document's tree; a syntax error is a `JSONDecodeError` saying where.
+    public func parse(_ bytes: [UInt8]) throws -> JSONValue {
         do {
-            value = try JSONParser.parse(bytes, maxDepth: maxDepth)
+            return try JSONParser.parse(bytes, maxDepth: maxDepth)
         } catch let error as JSONParseError {
             throw JSONDecodeError(syntax: error)
         }
-        return try decode(type, from: value)
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {

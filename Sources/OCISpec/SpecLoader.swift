@@ -48,8 +48,7 @@ public func loadProcess(path: String) throws(SpecLoadError) -> Process {
 /// the caller should log.
 public func loadValidSpec(bundle: String, options: ValidationOptions = ValidationOptions())
     throws(SpecLoadError) -> (spec: Spec, warnings: [ValidationIssue]) {
-    let spec = try loadSpec(bundle: bundle)
-    let warnings = try requireValid(spec, bundle: bundle, options: options)
+    let (spec, _, warnings) = try loadValidSpecWithText(bundle: bundle, options: options)
     return (spec, warnings)
 }
 
@@ -58,14 +57,7 @@ public func loadValidSpecWithText(bundle: String, options: ValidationOptions = V
     throws(SpecLoadError) -> (spec: Spec, text: [UInt8], warnings: [ValidationIssue]) {
     let path = joinPath(bundle, "config.json")
     let bytes = try readFileBytes(path)
-    let spec: Spec
-    do {
-        spec = try SpecDecoder().decode(Spec.self, from: bytes)
-    } catch let error as JSONDecodeError {
-        throw .decode(path: path, error)
-    } catch {
-        throw .decode(path: path, JSONDecodeError(path: "", message: "\(error)"))
-    }
+    let spec = try decodeJSONFile(Spec.self, bytes: bytes, path: path)
     let warnings = try requireValid(spec, bundle: bundle, options: options)
     return (spec, bytes, warnings)
 }
@@ -74,11 +66,8 @@ public func loadValidSpecWithText(bundle: String, options: ValidationOptions = V
 /// init process gets the compiled program instead, and decoding a docker-sized profile a
 /// second time would cost more than the rest of the document.
 public func decodeSpecWithoutSeccomp(_ bytes: [UInt8]) throws -> Spec {
-    let tree: JSONValue
-    do { tree = try JSONParser.parse(bytes, maxDepth: JSONParser.defaultMaxDepth) } catch let error as JSONParseError {
-        throw JSONDecodeError(syntax: error)
-    }
-    return try SpecDecoder().decode(Spec.self, from: droppingMember("seccomp", under: "linux", of: tree))
+    let decoder = SpecDecoder()
+    return try decoder.decode(Spec.self, from: droppingMember("seccomp", under: "linux", of: try decoder.parse(bytes)))
 }
 
 /// Keys match as the decoder matches them (ASCII case-insensitively).
@@ -108,7 +97,11 @@ public func requireValid(process: Process, path: String) throws(SpecLoadError) -
 }
 
 func loadJSONFile<T: Decodable>(_ type: T.Type, path: String) throws(SpecLoadError) -> T {
-    let bytes = try readFileBytes(path)
+    try decodeJSONFile(type, bytes: try readFileBytes(path), path: path)
+}
+
+/// `bytes`, the content of `path`, decoded; failures name the file.
+func decodeJSONFile<T: Decodable>(_ type: T.Type, bytes: [UInt8], path: String) throws(SpecLoadError) -> T {
     do {
         return try SpecDecoder().decode(type, from: bytes)
     } catch let error as JSONDecodeError {

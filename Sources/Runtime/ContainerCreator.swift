@@ -52,7 +52,7 @@ public struct ContainerCreator {
     public func create() throws -> CreatedContainer {
         let bundle = FileSystem.absolute(options.bundle)
         try StateStore.validate(id: options.id)
-        let (spec, specText) = try SpecLoading.loadWithText(bundle: bundle)
+        let (spec, specText) = try SpecLoading.load(bundle: bundle)
         if spec.process == nil { throw RuntimeError("process: must be set for create") }
         if spec.process?.terminal == true && options.consoleSocket == nil && !options.keepConsoleMaster {
             throw RuntimeError("cannot allocate tty if runc will detach without setting console socket")

@@ -3,23 +3,13 @@ import Linux
 import OCISpec
 
 enum SpecLoading {
-    /// `load`, also giving config.json's bytes (sent to init as they are).
-    static func loadWithText(bundle: String) throws -> (Spec, [UInt8]) {
+    /// The decoded and validated spec, with config.json's bytes (sent to init as they are);
+    /// validation warnings are logged, errors thrown.
+    static func load(bundle: String) throws -> (Spec, [UInt8]) {
         do {
             let (spec, text, warnings) = try loadValidSpecWithText(bundle: bundle)
             for warning in warnings { Logger.shared.warning("\(warning)") }
             return (spec, text)
-        } catch {
-            throw RuntimeError("\(error)")
-        }
-    }
-
-    /// The decoded and validated spec; validation warnings are logged, errors thrown.
-    static func load(bundle: String) throws -> Spec {
-        do {
-            let (spec, warnings) = try loadValidSpec(bundle: bundle)
-            for warning in warnings { Logger.shared.warning("\(warning)") }
-            return spec
         } catch {
             throw RuntimeError("\(error)")
         }
