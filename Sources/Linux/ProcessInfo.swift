@@ -29,11 +29,6 @@ public enum ProcessInfo {
         statFields(of: pid)?.startTime
     }
 
-    /// The one-letter state of field 3 (R, S, D, Z, T, ...).
-    public static func state(of pid: Int32) -> Character? {
-        statFields(of: pid).map { Character(Unicode.Scalar($0.state)) }
-    }
-
     /// Alive and the same process (start time matches), not a zombie: one read of the stat file.
     public static func isAlive(pid: Int32, startTime: UInt64?) -> Bool {
         guard pid > 0, let fields = statFields(of: pid) else { return false }
@@ -41,7 +36,7 @@ public enum ProcessInfo {
         return fields.state != UInt8(ascii: "Z")
     }
 
-    /// Fields 3 (state) and 22 (start time) of /proc/<pid>/stat, read as bytes: `list` asks
+    /// Fields 3 (state: R, S, D, Z, T, ...) and 22 (start time) of /proc/<pid>/stat, read as bytes: `list` asks
     /// this for every container.
     static func statFields(of pid: Int32) -> (state: UInt8, startTime: UInt64)? {
         guard let bytes = try? FileSystem.readFile("/proc/\(pid)/stat") else { return nil }

@@ -232,7 +232,7 @@ public struct ContainerCreator {
 
         // Still alive once ready: a quick exit in between would leave a stopped container's
         // state, which is what runc reports too.
-        guard let (record, stateText) = prepared, ProcessInfo.isAlive(pid: containerPid, startTime: nil) else {
+        guard let (record, stateText) = prepared, ProcessInfo.isAlive(pid: containerPid, startTime: record.initStartTime) else {
             throw RuntimeError("\(prefix): container init exited during setup")
         }
         try store.save(encoded: stateText, id: id)
@@ -252,16 +252,10 @@ public struct ContainerCreator {
               let path = spec.linux?.namespaces?.first(where: { $0.type == "user" })?.path,
               path.hasPrefix("/proc/"), path.hasSuffix("/ns/user") else { return (uids, gids) }
         let procDir = String(path.dropLast("/ns/user".count))
-        return (Self.readIDMap(procDir + "/uid_map"), Self.readIDMap(procDir + "/gid_map"))
-    }
-
-    /// Lines "inside outside count" of /proc/PID/{uid,gid}_map; nil when unreadable.
-    private static func readIDMap(_ path: String) -> [LinuxIDMapping]? {
-        guard let text = try? FileSystem.readText(path) else { return nil }
-        return text.split(separator: "\n").compactMap { line in
-            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { UInt32($0) }
-            return f.count == 3 ? LinuxIDMapping(containerID: f[0], hostID: f[1], size: f[2]) : nil
+        func read(_ file: String) -> [LinuxIDMapping]? {
+            (try? FileSystem.readText(procDir + file)).map { IDRanges(mapFile: $0).mappings }
         }
+        return (read("/uid_map"), read("/gid_map"))
     }
 
     /// The host id container id `id` maps to (itself without a user namespace mapping).

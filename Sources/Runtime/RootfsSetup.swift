@@ -110,8 +110,7 @@ public struct RootfsSetup {
     func usesUserNamespace() -> Bool {
         if namespaceTypes.contains("user") { return true }
         guard let map = try? sys.readFile("/proc/self/uid_map") else { return false }
-        let fields = map.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
-        return fields != ["0", "0", "4294967295"]
+        return !IDRanges.isIdentity(mapFile: map)
     }
 
     // MARK: plan

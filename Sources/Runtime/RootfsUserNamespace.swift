@@ -36,20 +36,3 @@ extension SpecMounter {
         return PlannedMount(derivedFrom: m, type: m.type, source: m.source, destination: m.destination, options: options)
     }
 }
-
-/// The lines of a /proc/PID/uid_map or gid_map: inside-id outside-id count.
-struct IDRanges {
-    let ranges: [(inside: UInt64, count: UInt64)]
-
-    init(mapFile text: String) {
-        ranges = text.split(separator: "\n").compactMap { line in
-            let f = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard f.count == 3, let inside = UInt64(f[0]), let count = UInt64(f[2]) else { return nil }
-            return (inside, count)
-        }
-    }
-
-    func containsInside(_ id: UInt32) -> Bool {
-        ranges.contains { UInt64(id) >= $0.inside && UInt64(id) - $0.inside < $0.count }
-    }
-}

@@ -29,11 +29,9 @@ public enum Rootless {
         }
     }
 
-    /// The initial user namespace maps every id to itself: "0 0 4294967295".
     public static func runningInUserNamespace() -> Bool {
         guard let text = try? FileSystem.readText("/proc/self/uid_map") else { return false }
-        let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
-        return !(fields.count == 3 && fields[0] == "0" && fields[1] == "0" && fields[2] == "4294967295")
+        return !IDRanges.isIdentity(mapFile: text)
     }
 
     /// The default `--root`: /run/swiftlet for root on the host; `$XDG_RUNTIME_DIR/swiftlet`

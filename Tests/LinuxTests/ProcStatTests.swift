@@ -19,6 +19,6 @@ final class ProcStatTests: XCTestCase {
         XCTAssertNotNil(start)
         XCTAssertTrue(ProcessInfo.isAlive(pid: me, startTime: start))
         XCTAssertFalse(ProcessInfo.isAlive(pid: me, startTime: start! + 1))
-        XCTAssertEqual(ProcessInfo.state(of: me), "R")
+        XCTAssertEqual(ProcessInfo.statFields(of: me)?.state, UInt8(ascii: "R"))
     }
 }
