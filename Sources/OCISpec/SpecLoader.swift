@@ -66,8 +66,7 @@ public func loadValidSpecWithText(bundle: String, options: ValidationOptions = V
 /// init process gets the compiled program instead, and decoding a docker-sized profile a
 /// second time would cost more than the rest of the document.
 public func decodeSpecWithoutSeccomp(_ bytes: [UInt8]) throws -> Spec {
-    let decoder = SpecDecoder()
-    return try decoder.decode(Spec.self, from: droppingMember("seccomp", under: "linux", of: try decoder.parse(bytes)))
+    return try Spec(json: droppingMember("seccomp", under: "linux", of: try SpecDecoder().parse(bytes)), at: .root)
 }
 
 /// Keys match as the decoder matches them (ASCII case-insensitively).
@@ -96,14 +95,14 @@ public func requireValid(process: Process, path: String) throws(SpecLoadError) -
     return report.warnings
 }
 
-func loadJSONFile<T: Decodable>(_ type: T.Type, path: String) throws(SpecLoadError) -> T {
+func loadJSONFile<T: JSONReadable>(_ type: T.Type, path: String) throws(SpecLoadError) -> T {
     try decodeJSONFile(type, bytes: try readFileBytes(path), path: path)
 }
 
 /// `bytes`, the content of `path`, decoded; failures name the file.
-func decodeJSONFile<T: Decodable>(_ type: T.Type, bytes: [UInt8], path: String) throws(SpecLoadError) -> T {
+func decodeJSONFile<T: JSONReadable>(_ type: T.Type, bytes: [UInt8], path: String) throws(SpecLoadError) -> T {
     do {
-        return try SpecDecoder().decode(type, from: bytes)
+        return try T.read(fromJSON: bytes)
     } catch let error as JSONDecodeError {
         throw .decode(path: path, error)
     } catch {

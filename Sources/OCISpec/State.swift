@@ -36,6 +36,19 @@ public struct ContainerProcessState: Codable, Equatable, Sendable {
     }
 }
 
+extension State: JSONWritable {
+    public var json: JSONValue {
+        var o = JSONObjectBuilder()
+        o.add("ociVersion", ociVersion)
+        o.add("id", id)
+        o.add("status", status.rawValue)
+        o.add("pid", pid)
+        o.add("bundle", bundle)
+        o.add("annotations", annotations)
+        return o.value
+    }
+}
+
 public enum SpecVersion {
     /// The runtime-spec version this runtime implements and writes into state.
     public static let current = "1.3.0"

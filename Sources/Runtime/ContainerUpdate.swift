@@ -33,7 +33,7 @@ public struct UpdateRequest: Equatable {
     /// The body of `--resources FILE|-`; every other flag is then ignored.
     public static func fromJSON(_ bytes: [UInt8], source: String) throws -> UpdateRequest {
         do {
-            return UpdateRequest(resources: try decodeJSON(LinuxResources.self, from: bytes))
+            return UpdateRequest(resources: try LinuxResources.read(fromJSON: bytes))
         } catch {
             throw RuntimeError("update: decode resources from \(source): \(error)")
         }

@@ -15,7 +15,7 @@ public enum HookRunner {
     /// Runs each hook in order; the first failure stops the rest and is thrown.
     public static func run(_ hooks: [Hook]?, kind: HookKind, state: State) throws {
         guard let hooks, !hooks.isEmpty else { return }
-        let stateJSON = Array(try encodeJSON(state).utf8)
+        let stateJSON = JSONWriter.bytes(state.json)
         for (index, hook) in hooks.enumerated() {
             do {
                 try runOne(hook, stdin: stateJSON)
@@ -27,7 +27,8 @@ public enum HookRunner {
 
     /// Runs every hook even when some fail; returns the failures (poststop: warnings only).
     public static func runAll(_ hooks: [Hook]?, kind: HookKind, state: State) -> [String] {
-        guard let hooks, !hooks.isEmpty, let stateJSON = try? Array(encodeJSON(state).utf8) else { return [] }
+        guard let hooks, !hooks.isEmpty else { return [] }
+        let stateJSON = JSONWriter.bytes(state.json)
         var failures: [String] = []
         for (index, hook) in hooks.enumerated() {
             do { try runOne(hook, stdin: stateJSON) } catch {

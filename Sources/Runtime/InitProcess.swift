@@ -26,7 +26,7 @@ public enum InitProcess {
         do {
             let (message, _) = try sync.expect([.bootstrap], while: "bootstrap")
             guard case .bootstrap(let bytes) = message else { exit(1) }
-            var bootstrap = try decodeJSON(InitBootstrap.self, from: bytes)
+            var bootstrap = try InitBootstrap.read(fromJSON: bytes)
             let (specMessage, _) = try sync.expect([.spec], while: "bootstrap")
             guard case .spec(let specText) = specMessage else { exit(1) }
             bootstrap.spec = try decodeSpecWithoutSeccomp(specText)

@@ -80,8 +80,8 @@ final class InitSession {
     /// `specText`: the config as JSON when the caller has it already (create: config.json's
     /// bytes); otherwise bootstrap.spec is encoded.
     func sendBootstrap(_ bootstrap: InitBootstrap, specText: [UInt8]? = nil, seccomp: SeccompProgram?) throws {
-        try channel.send(.bootstrap(Array(try encodeJSON(bootstrap).utf8)))
-        try channel.send(.spec(try specText ?? Array(encodeJSON(bootstrap.spec).utf8)))
+        try channel.send(.bootstrap(JSONWriter.bytes(bootstrap.json)))
+        try channel.send(.spec(specText ?? JSONWriter.bytes(bootstrap.spec.json)))
         if let seccomp, !seccomp.isEmpty { try channel.send(.seccompProgram(seccomp.bpf)) }
     }
 

@@ -6,7 +6,7 @@ import Linux
 import OCISpec
 
 /// runc's `state` object: the OCI state plus rootfs, created and owner.
-struct RuncState: Codable {
+struct RuncState: JSONWritable {
     var ociVersion: String
     var id: String
     var pid: Int
@@ -16,6 +16,20 @@ struct RuncState: Codable {
     var created: String
     var annotations: [String: String]?
     var owner: String
+
+    var json: JSONValue {
+        var o = JSONObjectBuilder()
+        o.add("ociVersion", ociVersion)
+        o.add("id", id)
+        o.add("pid", pid)
+        o.add("status", status)
+        o.add("bundle", bundle)
+        o.add("rootfs", rootfs)
+        o.add("created", created)
+        o.add("annotations", annotations)
+        o.add("owner", owner)
+        return o.value
+    }
 }
 
 public enum StateReport {
@@ -28,11 +42,11 @@ public enum StateReport {
     }
 
     public static func json(for c: Container) throws -> String {
-        try encodeJSON(runcState(c), indent: "  ")
+        JSONWriter.string(runcState(c).json, indent: "  ")
     }
 
     public static func jsonList(_ containers: [Container]) throws -> String {
-        try encodeJSON(containers.map(runcState))
+        JSONWriter.string(.array(containers.map { runcState($0).json }))
     }
 
     /// runc's tabwriter layout: columns padded to the widest cell plus three spaces, at least 12.

@@ -60,7 +60,7 @@ public struct StateStore {
             throw RuntimeError("container \(id): state file \(path) is missing (create did not finish, or delete is removing it)")
         }
         do {
-            return try decodeJSON(ContainerRecord.self, from: bytes)
+            return try ContainerRecord.read(fromJSON: bytes)
         } catch {
             throw RuntimeError("container \(id): corrupt state file \(path): \(error)")
         }
@@ -72,7 +72,7 @@ public struct StateStore {
 
     /// The bytes `save` writes, so create can encode while init is still busy.
     public func encoded(_ record: ContainerRecord) throws -> [UInt8] {
-        Array(try encodeJSON(record).utf8)
+        JSONWriter.bytes(record.json)
     }
 
     public func save(encoded bytes: [UInt8], id: String) throws {
@@ -95,7 +95,7 @@ public struct StateStore {
     /// nil when there is none or it cannot be read (the caller says the cgroup is unknown).
     public func loadRecovery(id: String) -> RecoveryRecord? {
         guard let bytes = try? FileSystem.readFile(recoveryPath(for: id)) else { return nil }
-        return try? decodeJSON(RecoveryRecord.self, from: bytes)
+        return try? RecoveryRecord.read(fromJSON: bytes)
     }
 
     public func remove(id: String) throws {

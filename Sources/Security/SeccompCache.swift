@@ -46,7 +46,7 @@ public struct SeccompCache {
         let kernel = withUnsafeBytes(of: name.release) { cString($0) } + " " + withUnsafeBytes(of: name.version) { cString($0) }
         let header = "swiftlet seccomp cache 1\n\(salt)\nlibseccomp \(SecurityFeatures.libseccompVersion)\n"
             + "native 0x\(String(seccomp_arch_native(), radix: 16))\nkernel \(kernel)\n"
-        return Array(header.utf8) + (try SpecEncoder().encode(profile))
+        return Array(header.utf8) + JSONWriter.bytes(profile.json)
     }
 
     /// 64-bit FNV-1a: only names the file; the stored key decides.

@@ -1,0 +1,63 @@
+// Hand-written encoding of the models written on the hot path (state.json, init's bootstrap),
+// the counterpart of JSONModelReader.swift. Output matches SpecEncoder's: members in the
+// order they are added (declaration order), nil optionals left out, `[String: X]` members
+// with keys sorted by bytes, as Go writes maps.
+
+/// A model that writes itself as a JSON value.
+public protocol JSONWritable {
+    var json: JSONValue { get }
+}
+
+/// Builds one JSON object member by member.
+public struct JSONObjectBuilder {
+    public private(set) var members: [(key: String, value: JSONValue)] = []
+
+    public init() {}
+
+    public var value: JSONValue { .object(members) }
+
+    public mutating func add(_ key: String, _ value: JSONValue?) {
+        if let value { members.append((key, value)) }
+    }
+
+    public mutating func add(_ key: String, _ value: String?) {
+        if let value { members.append((key, .string(value))) }
+    }
+
+    public mutating func add(_ key: String, _ value: Bool?) {
+        if let value { members.append((key, .bool(value))) }
+    }
+
+    public mutating func add<T: FixedWidthInteger>(_ key: String, _ value: T?) {
+        if let value { members.append((key, .number(String(value)))) }
+    }
+
+    public mutating func add(_ key: String, _ value: [String]?) {
+        if let value { members.append((key, .array(value.map { .string($0) }))) }
+    }
+
+    public mutating func add<T: FixedWidthInteger>(_ key: String, _ value: [T]?) {
+        if let value { members.append((key, .array(value.map { .number(String($0)) }))) }
+    }
+
+    public mutating func add(_ key: String, _ value: [String: String]?) {
+        if let value { members.append((key, JSONObjectBuilder.sorted(value) { .string($0) })) }
+    }
+
+    public mutating func add<T: JSONWritable>(_ key: String, _ value: T?) {
+        if let value { members.append((key, value.json)) }
+    }
+
+    public mutating func add<T: JSONWritable>(_ key: String, _ value: [T]?) {
+        if let value { members.append((key, .array(value.map(\.json)))) }
+    }
+
+    public mutating func add<T: JSONWritable>(_ key: String, _ value: [String: T]?) {
+        if let value { members.append((key, JSONObjectBuilder.sorted(value) { $0.json })) }
+    }
+
+    static func sorted<V>(_ map: [String: V], _ convert: (V) -> JSONValue) -> JSONValue {
+        let keys = map.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return .object(keys.map { (key: $0, value: convert(map[$0]!)) })
+    }
+}
