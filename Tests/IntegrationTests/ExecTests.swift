@@ -67,7 +67,7 @@ final class ExecTests: IntegrationTestCase {
         shareInto(bundle)
         let (id, _) = try runningContainer(bundle)
         let process: [String: Any] = ["terminal": false, "user": ["uid": 0, "gid": 0],
-                                      "args": ["sh", "-c", "echo \"$FROM_FILE $(pwd)\" > /share/out; sleep 30"],
+                                      "args": ["sh", "-c", "echo \"$FROM_FILE $(pwd)\" > /share/out.tmp && mv /share/out.tmp /share/out; sleep 30"],
                                       "env": ["PATH=/bin:/usr/bin", "FROM_FILE=yes", "SWIFTLET_IT_TOKEN=\(token)"],
                                       "cwd": "/var", "noNewPrivileges": true]
         let processFile = workDir + "/process.json"
