@@ -12,7 +12,9 @@ public enum FileSystem {
 
     public static func readAll(fd: Int32, path: String? = nil) throws -> [UInt8] {
         var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Most files read here (state.json, cgroup and /proc files) fit in a page; the chunk
+        // grows only when reads fill it, so `list` of 100 containers does not zero 6 MB.
+        var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -21,6 +23,7 @@ public enum FileSystem {
             }
             if n == 0 { break }
             result.append(contentsOf: chunk[0..<n])
+            if n == chunk.count && chunk.count < 65536 { chunk = [UInt8](repeating: 0, count: chunk.count * 4) }
         }
         return result
     }

@@ -73,7 +73,14 @@ public enum StateReport {
     static func owner(of c: Container) -> String {
         var st = stat()
         guard stat(c.store.directory(for: c.id), &st) == 0 else { return "" }
-        if let pw = getpwuid(st.st_uid), let name = pw.pointee.pw_name { return String(cString: name) }
-        return String(st.st_uid)
+        if let name = ownerNames[st.st_uid] { return name }
+        var name = String(st.st_uid)
+        if let pw = getpwuid(st.st_uid), let text = pw.pointee.pw_name { name = String(cString: text) }
+        ownerNames[st.st_uid] = name
+        return name
     }
+
+    /// uid → user name, looked up once per uid: each getpwuid rereads nsswitch.conf and
+    /// /etc/passwd, and `list` asks for every container.
+    nonisolated(unsafe) static var ownerNames: [uid_t: String] = [:]
 }

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import OCISpec
 @testable import Runtime
@@ -82,6 +83,15 @@ final class FormattingTests: XCTestCase {
     func testRFC3339() {
         XCTAssertEqual(rfc3339(seconds: 0, nanoseconds: 5), "1970-01-01T00:00:00.000000005Z")
         XCTAssertEqual(rfc3339(seconds: 1_800_000_000, nanoseconds: 123_456_789), "2027-01-15T08:00:00.123456789Z")
+        // The date arithmetic against glibc's gmtime_r, over leap days, centuries and before 1970.
+        for seconds in stride(from: -2_208_988_800, through: 4_102_444_800, by: 3_591_937) + [951_782_400, 951_868_799, 4_107_542_400] {
+            var t = time_t(seconds)
+            var tm = tm()
+            gmtime_r(&t, &tm)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.000000000Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec)
+            XCTAssertEqual(rfc3339(seconds: seconds, nanoseconds: 0), expected, "\(seconds)")
+        }
     }
 
     func testMillis() {
