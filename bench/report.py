@@ -108,6 +108,42 @@ def failures(store: Store) -> list[str]:
     return out
 
 
+def targets(store: Store, names: list[str]) -> list[str]:
+    """issue 10's targets, judged from this run's medians: first beat crun on every row, then
+    lifecycle <= 0.5x crun, exec <= crun, peak RSS <= crun, --version < 1 ms."""
+    if "swiftlet" not in names or "crun" not in names:
+        return ["(needs both swiftlet and crun in the run)"]
+    out, losing = [], []
+    for m in METRICS:
+        x, y = store.median(m.key, "swiftlet"), store.median(m.key, "crun")
+        if x is None or y is None or y == 0:
+            losing.append(f"{m.label} (not measured)")
+            continue
+        ahead = x >= y if m.higher_is_better else x <= y
+        if not ahead:
+            losing.append(f"{m.label} ({x / y:.2f}× crun)")
+    out.append("- beat crun on every row: " + ("**met**" if not losing else
+               f"**not met**, {len(METRICS) - len(losing)} of {len(METRICS)} rows; behind on: " + "; ".join(losing)))
+
+    def judged(label: str, ok, detail: str) -> str:
+        verdict = "not measured" if ok is None else ("**met**" if ok else "**not met**")
+        return f"- {label}: {verdict} ({detail})"
+    life = [store.median("lifecycle", n) for n in ("swiftlet", "crun")]
+    ok = None if None in life else life[0] <= 0.5 * life[1]
+    out.append(judged("lifecycle ≤ 0.5× crun", ok, "–" if ok is None else f"{life[0] / life[1]:.2f}×"))
+    for key, label in (("exec_wall", "exec ≤ crun, wall"), ("exec_cpu", "exec ≤ crun, CPU"),
+                       ("rss_create", "peak RSS ≤ crun")):
+        v = [store.median(key, n) for n in ("swiftlet", "crun")]
+        ok = None if None in v else v[0] <= v[1]
+        out.append(judged(label, ok, "–" if ok is None else f"{v[0] / v[1]:.2f}×"))
+    v = store.median("version", "swiftlet")
+    floor = store.median("floor_true", FLOOR_COLUMN)
+    out.append(judged("`--version` < 1 ms", None if v is None else v < 1.0,
+                      "–" if v is None else f"{v:.2f} ms; spawning /bin/true alone: "
+                      + (f"{floor:.2f} ms" if floor is not None else "not measured")))
+    return out
+
+
 def render(info: dict, store: Store, names: list[str], counts: dict, broken: dict) -> str:
     L = [f"# swiftlet benchmarks: swiftlet vs runc vs crun", ""]
     L += [f"- date: {info['date']}",
@@ -156,6 +192,8 @@ def render(info: dict, store: Store, names: list[str], counts: dict, broken: dic
           "means swiftlet is faster.",
           ""]
     L += ["## Results", ""] + main_table(store, names) + [""]
+    L += ["## Against the targets", "", "Judged from the medians above (bench/README.md says "
+          "where the remaining gaps come from).", ""] + targets(store, names) + [""]
     L += ["## Floors", "", "The same work without a runtime (same namespace setup, same spawn/reap "
           "method).", ""] + floor_table(store) + [""]
     if counts:
