@@ -60,7 +60,7 @@ conformance-rootless-runc:
 
 # swiftlet vs runc vs crun, side by side (root; about 5 minutes, BENCH_ARGS=--quick for about 1).
 bench: bin/swiftlet
-	sh scripts/install-bench-deps.sh
+	sh scripts/install-deps.sh crun time
 	python3 bench/bench.py --swiftlet $(RUNTIME) $(BENCH_ARGS)
 
 # As root: a throw-away unprivileged user runs busybox containers (about 20 s); not in `test`.
