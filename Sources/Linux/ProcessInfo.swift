@@ -36,21 +36,31 @@ public enum ProcessInfo {
         return fields.state != UInt8(ascii: "Z")
     }
 
-    /// Fields 3 (state: R, S, D, Z, T, ...) and 22 (start time) of /proc/<pid>/stat, read as bytes: `list` asks
-    /// this for every container.
-    static func statFields(of pid: Int32) -> (state: UInt8, startTime: UInt64)? {
+    /// Alive (same start time) but already in exit: PF_EXITING in the flags. A pid namespace's
+    /// init stays so, not yet a zombie, while the kernel kills the rest of its namespace.
+    public static func isExiting(pid: Int32, startTime: UInt64?) -> Bool {
+        guard pid > 0, let fields = statFields(of: pid) else { return false }
+        if let startTime, startTime != fields.startTime { return false }
+        let pfExiting: UInt64 = 0x4
+        return fields.flags & pfExiting != 0
+    }
+
+    /// Fields 3 (state: R, S, D, Z, T, ...), 9 (flags, PF_*) and 22 (start time) of
+    /// /proc/<pid>/stat, read as bytes: `list` asks this for every container.
+    static func statFields(of pid: Int32) -> (state: UInt8, flags: UInt64, startTime: UInt64)? {
         guard let bytes = try? FileSystem.readFile("/proc/\(pid)/stat") else { return nil }
         return parseStatFields(bytes)
     }
 
-    static func parseStatFields(_ bytes: [UInt8]) -> (state: UInt8, startTime: UInt64)? {
+    static func parseStatFields(_ bytes: [UInt8]) -> (state: UInt8, flags: UInt64, startTime: UInt64)? {
         // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
         guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
         let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
-        // fields[0] is field 3 (state); start time is field 22.
+        // fields[0] is field 3 (state); flags field 9; start time field 22.
         guard fields.count > 19, fields[0].count == 1,
+              let flags = UInt64(String(decoding: fields[6], as: UTF8.self)),
               let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
-        return (fields[0].first!, start)
+        return (fields[0].first!, flags, start)
     }
 
     public static func threadCount() -> Int {

@@ -1,6 +1,6 @@
 // An error the user reads as one line; runc's wording where engines match on it.
 
-public struct RuntimeError: Error, CustomStringConvertible {
+public struct RuntimeError: Error, CustomStringConvertible, Equatable {
     public let description: String
     public init(_ description: String) { self.description = description }
 

@@ -40,12 +40,18 @@ public struct StateStore {
         return try ContainerLock(directory: dir)
     }
 
-    /// Locks an existing container for a command that changes it.
+    /// Locks an existing container for a command that changes it. A container that another
+    /// command deletes before or while this one waits for the lock does not exist.
     public func lock(id: String) throws -> ContainerLock {
         try StateStore.validate(id: id)
         let dir = directory(for: id)
         guard FileSystem.isDirectory(dir) else { throw RuntimeError.notExist }
-        return try ContainerLock(directory: dir)
+        let lock: ContainerLock
+        do { lock = try ContainerLock(directory: dir) } catch let error as SyscallError where error.errno == ENOENT {
+            throw RuntimeError.notExist
+        }
+        guard !lock.directoryRemoved else { throw RuntimeError.notExist }
+        return lock
     }
 
     public func exists(id: String) -> Bool { FileSystem.isDirectory(directory(for: id)) }
@@ -134,6 +140,12 @@ public final class ContainerLock {
             close(fd)
             throw SyscallError("flock", path: directory)
         }
+    }
+
+    /// The locked directory was removed (by the command that held the lock before us).
+    var directoryRemoved: Bool {
+        var st = stat()
+        return fstat(fd, &st) == 0 && st.st_nlink == 0
     }
 
     deinit { close(fd) }

@@ -82,11 +82,12 @@ enum Commands {
         let id = try requireID(args, "delete")
         let store = StateStore(root: global.root)
         let force = args.has("force")
-        guard store.exists(id: id) else {
+        let lock: ContainerLock
+        do { lock = try store.lock(id: id) } catch let error as RuntimeError where error == .notExist {
+            // Also when a concurrent delete removed it first: --force of a missing id exits 0.
             if force { return 0 }
-            throw RuntimeError.notExist
+            throw error
         }
-        let lock = try store.lock(id: id)
         do {
             let container = try Container.load(id: id, store: store)
             try container.delete(force: force)

@@ -9,6 +9,7 @@ final class ProcStatTests: XCTestCase {
         let line = "4108 (a (weird) name) S 1 4108 4108 0 -1 4194560 110 0 0 0 0 0 0 0 20 0 1 0 1234567 1675264 196 18446744073709551615\n"
         let fields = ProcessInfo.parseStatFields(Array(line.utf8))
         XCTAssertEqual(fields?.state, UInt8(ascii: "S"))
+        XCTAssertEqual(fields?.flags, 4194560)
         XCTAssertEqual(fields?.startTime, 1234567)
         XCTAssertNil(ProcessInfo.parseStatFields(Array("12 (x) Z 1 2".utf8)), "too few fields")
     }
@@ -20,5 +21,6 @@ final class ProcStatTests: XCTestCase {
         XCTAssertTrue(ProcessInfo.isAlive(pid: me, startTime: start))
         XCTAssertFalse(ProcessInfo.isAlive(pid: me, startTime: start! + 1))
         XCTAssertEqual(ProcessInfo.statFields(of: me)?.state, UInt8(ascii: "R"))
+        XCTAssertFalse(ProcessInfo.isExiting(pid: me, startTime: start))
     }
 }
