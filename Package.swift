@@ -5,7 +5,13 @@ import PackageDescription
 // instead of mangled-name lookups. A mangled-name lookup demangles at run time and checks each
 // generic requirement by scanning every conformance record in the binary: about 0.5 ms of
 // every cold command here (bench/README.md). Costs 20 KB of code.
-let startUp: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
+// No implicit _StringProcessing or _Concurrency: swiftlet uses neither regexes nor async, and
+// linking them was 1.3 MB of the binary and their conformance records in every lookup.
+let startUp: [SwiftSetting] = [.unsafeFlags([
+    "-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors",
+    "-Xfrontend", "-disable-implicit-string-processing-module-import",
+    "-Xfrontend", "-disable-implicit-concurrency-module-import",
+])]
 
 // Imports point one way, downward: C shims and system libraries at the bottom, the CLI on top.
 let package = Package(

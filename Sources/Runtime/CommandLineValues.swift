@@ -142,7 +142,7 @@ public enum CommandLineValues {
         }
         // Go allows underscores only with a base prefix, between digits or after the prefix.
         if digits.contains("_") {
-            guard prefixed, !digits.hasSuffix("_"), !digits.contains("__") else { return nil }
+            guard prefixed, !digits.hasSuffix("_"), !zip(digits, digits.dropFirst()).contains(where: { $0 == "_" && $1 == "_" }) else { return nil }
         }
         let clean = digits.filter { $0 != "_" }
         if clean.isEmpty { return nil }

@@ -64,8 +64,7 @@ public struct ContainerCreator {
         if spec.linux?.intelRdt != nil {
             // config-linux.md: without a mounted resctrl the runtime MUST error; with one we
             // still cannot honour it, so say that instead of ignoring it.
-            let mounts = (try? FileSystem.readText("/proc/self/mountinfo")) ?? ""
-            if !mounts.split(separator: "\n").contains(where: { $0.contains(" - resctrl ") }) {
+            if Container.resctrlMountPoint() == nil {
                 throw RuntimeError("linux.intelRdt: no resctrl filesystem is mounted")
             }
             throw RuntimeError("linux.intelRdt: Intel RDT is not supported by swiftlet yet")

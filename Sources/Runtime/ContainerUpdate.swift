@@ -244,13 +244,6 @@ extension Container {
 
     static func resctrlMountPoint() -> String? {
         guard let text = try? FileSystem.readText("/proc/self/mountinfo") else { return nil }
-        for line in text.split(separator: "\n") {
-            // "... mountpoint ... - fstype source options"
-            let halves = line.split(separator: " - ", maxSplits: 1)
-            guard halves.count == 2, halves[1].hasPrefix("resctrl ") else { continue }
-            let fields = halves[0].split(separator: " ")
-            if fields.count > 4 { return String(fields[4]) }
-        }
-        return nil
+        return MountInfo.parseSkippingMalformed(text).first { $0.fsType == "resctrl" }?.mountPoint
     }
 }
