@@ -183,7 +183,10 @@ def render(info: dict, store: Store, names: list[str], counts: dict, broken: dic
           "from before the spawn to after the reap; CPU = user+sys of the command and every descendant "
           "reaped by the end (RUSAGE_CHILDREN delta); peak RSS = GNU `time -f %M` of a `create` (untimed "
           "for wall; a child of Python itself would inherit Python's RSS high-water mark; its floor "
-          "column is `time -f %M /bin/true`). The bench is a child subreaper (as conmon and containerd-shim are), so a container's "
+          "column is `time -f %M /bin/true`); before the first round each runtime's binary is dropped from "
+          "the page cache (POSIX_FADV_DONTNEED), so its text comes back through page faults as after an "
+          "install, not as the large folios a recent read-through (cp, strip) leaves, which newer kernels "
+          "map whole on a fault. The bench is a child subreaper (as conmon and containerd-shim are), so a container's "
           "init orphaned by `create` is reaped by the bench: \"wait\" is the time from the end of `start` "
           "to that reap.",
           f"- interleaved: every round runs each runtime once, ABC BCA CAB ...; {info['plan']}.",
