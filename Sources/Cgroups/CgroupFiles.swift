@@ -162,12 +162,21 @@ extension StringProtocol {
         while end > startIndex, predicate(self[index(before: end)]) { end = index(before: end) }
         return self[startIndex..<end]
     }
-    /// Whitespace-trimmed on both ends.
+    /// ASCII-whitespace-trimmed on both ends: the kernel's files are ASCII, and
+    /// Character.isWhitespace would page in the Unicode property tables for every cgroup write.
     var trimmed: SubSequence {
         var start = startIndex
-        while start < endIndex, self[start].isWhitespace { start = index(after: start) }
+        while start < endIndex, self[start].isASCIIWhitespace { start = index(after: start) }
         var end = endIndex
-        while end > start, self[index(before: end)].isWhitespace { end = index(before: end) }
+        while end > start, self[index(before: end)].isASCIIWhitespace { end = index(before: end) }
         return self[start..<end]
+    }
+}
+
+extension Character {
+    /// Space, \t, \n, \v, \f, \r (and "\r\n", one Character).
+    var isASCIIWhitespace: Bool {
+        guard let value = asciiValue else { return false }
+        return value == 0x20 || (0x09...0x0d).contains(value)
     }
 }
