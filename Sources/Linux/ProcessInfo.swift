@@ -31,18 +31,23 @@ public enum ProcessInfo {
 
     /// Alive and the same process (start time matches), not a zombie: one read of the stat file.
     public static func isAlive(pid: Int32, startTime: UInt64?) -> Bool {
-        guard pid > 0, let fields = statFields(of: pid) else { return false }
-        if let startTime, startTime != fields.startTime { return false }
+        guard let fields = sameProcess(pid: pid, startTime: startTime) else { return false }
         return fields.state != UInt8(ascii: "Z")
     }
 
-    /// Alive (same start time) but already in exit: PF_EXITING in the flags. A pid namespace's
-    /// init stays so, not yet a zombie, while the kernel kills the rest of its namespace.
-    public static func isExiting(pid: Int32, startTime: UInt64?) -> Bool {
-        guard pid > 0, let fields = statFields(of: pid) else { return false }
-        if let startTime, startTime != fields.startTime { return false }
+    /// Alive and not yet exiting (no PF_EXITING in the flags): a pid namespace's init that has
+    /// begun to exit is alive, not a zombie, while the kernel kills the rest of its namespace.
+    public static func isRunning(pid: Int32, startTime: UInt64?) -> Bool {
+        guard let fields = sameProcess(pid: pid, startTime: startTime) else { return false }
         let pfExiting: UInt64 = 0x4
-        return fields.flags & pfExiting != 0
+        return fields.state != UInt8(ascii: "Z") && fields.flags & pfExiting == 0
+    }
+
+    /// The stat fields of pid, if it is still the process that started at startTime.
+    private static func sameProcess(pid: Int32, startTime: UInt64?) -> (state: UInt8, flags: UInt64, startTime: UInt64)? {
+        guard pid > 0, let fields = statFields(of: pid) else { return nil }
+        if let startTime, startTime != fields.startTime { return nil }
+        return fields
     }
 
     /// Fields 3 (state: R, S, D, Z, T, ...), 9 (flags, PF_*) and 22 (start time) of

@@ -19,8 +19,8 @@ public struct Container {
     public var id: String { record.id }
 
     public var isInitAlive: Bool { ProcessInfo.isAlive(pid: record.initPid, startTime: record.initStartTime) }
-    /// The init has begun to exit (and is killing the rest of its pid namespace).
-    public var isInitExiting: Bool { ProcessInfo.isExiting(pid: record.initPid, startTime: record.initStartTime) }
+    /// Alive and not already exiting (an exiting init is killing the rest of its pid namespace).
+    public var isInitRunning: Bool { ProcessInfo.isRunning(pid: record.initPid, startTime: record.initStartTime) }
 
     public func cgroup() -> CgroupManager? {
         record.cgroupPaths.isEmpty ? nil : makeCgroupManager(paths: record.cgroupPaths)

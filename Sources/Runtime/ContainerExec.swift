@@ -101,7 +101,7 @@ public struct ContainerExec {
             try session.converse(handlers, timer: &timer)
         } catch {
             session.kill()
-            if !container.isInitAlive || container.isInitExiting {
+            if !container.isInitRunning {
                 // delete or the init's own exit won the race: say that, not the pipe error.
                 throw RuntimeError("exec failed: cannot exec in a stopped container (its init exited while the exec was starting: \(error))")
             }
@@ -127,7 +127,7 @@ public struct ContainerExec {
         defer { terminal?.restore() }
         let status = try Runner.supervise(pid: pid, signals: signals, terminal: &terminal)
         terminal?.drain()
-        if status == .signaled(SIGKILL), !container.isInitAlive || container.isInitExiting {
+        if status == .signaled(SIGKILL), !container.isInitRunning {
             // The exit code stays the process's (as runc's), but a silent 137 would hide why.
             Logger.shared.warning("exec: the process was killed because the container's init exited")
         }

@@ -44,10 +44,10 @@ public struct StateStore {
     /// command deletes before or while this one waits for the lock does not exist.
     public func lock(id: String) throws -> ContainerLock {
         try StateStore.validate(id: id)
-        let dir = directory(for: id)
-        guard FileSystem.isDirectory(dir) else { throw RuntimeError.notExist }
         let lock: ContainerLock
-        do { lock = try ContainerLock(directory: dir) } catch let error as SyscallError where error.errno == ENOENT {
+        do {
+            lock = try ContainerLock(directory: directory(for: id))
+        } catch let error as SyscallError where error.errno == ENOENT || error.errno == ENOTDIR {
             throw RuntimeError.notExist
         }
         guard !lock.directoryRemoved else { throw RuntimeError.notExist }

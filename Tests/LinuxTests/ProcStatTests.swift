@@ -21,6 +21,7 @@ final class ProcStatTests: XCTestCase {
         XCTAssertTrue(ProcessInfo.isAlive(pid: me, startTime: start))
         XCTAssertFalse(ProcessInfo.isAlive(pid: me, startTime: start! + 1))
         XCTAssertEqual(ProcessInfo.statFields(of: me)?.state, UInt8(ascii: "R"))
-        XCTAssertFalse(ProcessInfo.isExiting(pid: me, startTime: start))
+        XCTAssertTrue(ProcessInfo.isRunning(pid: me, startTime: start))
+        XCTAssertFalse(ProcessInfo.isRunning(pid: me, startTime: start! + 1))
     }
 }
