@@ -140,10 +140,13 @@ def drop_from_page_cache(path: str) -> str:
     an install. A binary that was just read through (cp, strip, a checksum) sits in the page
     cache as large folios, and newer kernels map a whole folio on a fault (a 2 MiB one here)
     where they otherwise map 64 KiB around it: the RSS row would measure the file's history.
-    Pages some running process has mapped stay; shared libraries are left alone."""
+    Pages some running process has mapped stay; shared libraries are left alone. DONTNEED
+    skips dirty pages, and a binary just built or copied is dirty until written back: fsync
+    first, or its write-time folios stay."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         try:
+            os.fsync(fd)
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
         finally:
             os.close(fd)

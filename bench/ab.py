@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""A/B of two or more swiftlet builds (and crun as the yardstick), interleaved in one run:
+
+    python3 bench/ab.py [--rounds N] [--crun] LABEL=BINARY LABEL=BINARY ...
+
+For measuring one change against the build before it: `run` of /bin/true (wall and CPU of the
+runtime and its children), peak RSS of `create` (GNU time %M) and `--version`, each binary once
+per round in rotating order, inside the same private mount + cgroup namespace as bench.py
+(DESIGN.md §5). Prints medians and each binary's ratio to the first. Root only; about 10 s per
+100 rounds and binary.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import procs  # noqa: E402
+from bench import NS_SETUP, drop_from_page_cache, make_bundles  # noqa: E402
+from suite import TIME, read_kib, rotated  # noqa: E402
+
+CRUN = "/usr/bin/crun"
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="A/B of swiftlet builds, interleaved")
+    p.add_argument("binaries", nargs="+", metavar="LABEL=BINARY")
+    p.add_argument("--rounds", type=int, default=100)
+    p.add_argument("--crun", action="store_true", help="add Debian's crun as a yardstick")
+    p.add_argument("--inner", metavar="WORKDIR", help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    a.pairs = []
+    for item in a.binaries:
+        label, sep, path = item.partition("=")
+        if not sep or not os.access(path, os.X_OK):
+            p.error(f"{item}: want LABEL=BINARY with an executable BINARY")
+        a.pairs.append((label, os.path.abspath(path)))
+    if a.crun:
+        a.pairs.append(("crun", CRUN))
+    return a
+
+
+def measure(a, workdir: str) -> None:
+    bundle = os.path.join(workdir, "bundle-true")
+    samples = {label: {"run wall ms": [], "run cpu ms": [], "create rss MiB": [],
+                       "--version ms": []} for label, _ in a.pairs}
+    roots = {}
+    for label, binary in a.pairs:
+        roots[label] = os.path.join(workdir, f"root-{label}")
+        os.makedirs(roots[label], mode=0o700)
+        drop_from_page_cache(binary)
+    rss_file = os.path.join(workdir, "rss")
+    n = 0
+    for r in range(a.rounds):
+        for label, binary in rotated(a.pairs, r):
+            s, root = samples[label], roots[label]
+            n += 1
+            o = procs.run([binary, "--root", root, "run", "--bundle", bundle, f"ab-{n}"])
+            if not o.ok:
+                sys.exit(f"ab: {o.describe()}")
+            s["run wall ms"].append(o.wall_ns / 1e6)
+            s["run cpu ms"].append(o.cpu_ns / 1e6)
+            cid = f"ab-c{n}"
+            o = procs.run([TIME, "-f", "%M", "-o", rss_file, binary, "--root", root, "create",
+                           "--bundle", bundle, cid])
+            if not o.ok:
+                sys.exit(f"ab: {o.describe()}")
+            s["create rss MiB"].append(read_kib(rss_file) / 1024)
+            procs.quiet([binary, "--root", root, "delete", "--force", cid])
+            o = procs.run([binary, "--version"])
+            s["--version ms"].append(o.wall_ns / 1e6)
+    first = a.pairs[0][0]
+    print(f"{a.rounds} rounds, medians; ratio to {first} in parentheses")
+    for metric in samples[first]:
+        base = statistics.median(samples[first][metric])
+        cells = []
+        for label, _ in a.pairs:
+            m = statistics.median(samples[label][metric])
+            cells.append(f"{label} {m:.3f} ({m / base:.3f}x)")
+        print(f"{metric:16s} " + "   ".join(cells))
+
+
+def delete_leftovers(a, workdir: str) -> None:
+    """A failed round can leave a created container: delete it inside the namespace."""
+    for label, binary in a.pairs:
+        root = os.path.join(workdir, f"root-{label}")
+        for cid in os.listdir(root) if os.path.isdir(root) else []:
+            if not cid.startswith("."):
+                procs.quiet([binary, "--root", root, "delete", "--force", cid])
+
+
+def main() -> int:
+    a = parse_args(sys.argv[1:])
+    if os.geteuid() != 0:
+        sys.exit("ab: must run as root")
+    if a.inner:
+        procs.become_subreaper()
+        try:
+            measure(a, a.inner)
+        finally:
+            delete_leftovers(a, a.inner)
+        return 0
+    workdir = tempfile.mkdtemp(prefix="swiftlet-ab.", dir="/run")
+    try:
+        make_bundles(os.path.join(os.path.dirname(HERE), "scripts", "mkbundle.sh"), workdir)
+        return subprocess.run(["unshare", "-m", "-C", "sh", "-c", NS_SETUP, "ns", sys.executable,
+                               os.path.abspath(__file__), "--inner", workdir,
+                               *sys.argv[1:]]).returncode
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
