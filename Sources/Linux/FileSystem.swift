@@ -143,10 +143,10 @@ public enum FileSystem {
     public static func normalize(_ path: String) -> String {
         let absolute = path.hasPrefix("/")
         var parts: [Substring] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            if part == "." { continue }
-            if part == ".." {
-                if let last = parts.last, last != ".." { parts.removeLast() }
+        for part in LexicalPath.parts(path) {
+            if LexicalPath.isDot(part) { continue }
+            if LexicalPath.isDotDot(part) {
+                if let last = parts.last, !LexicalPath.isDotDot(last) { parts.removeLast() }
                 else if !absolute { parts.append(part) }
                 continue
             }

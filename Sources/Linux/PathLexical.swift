@@ -2,16 +2,48 @@
 // path is resolved by the kernel inside a root.
 
 public enum LexicalPath {
+    /// The non-empty parts between `/` bytes, as the kernel splits a path. Byte-wise on purpose:
+    /// a Character-wise split runs grapheme breaking on every path (the init's hottest code
+    /// before this) and would not split a `/` that a combining mark follows, where the kernel
+    /// does.
+    public static func parts(_ path: String) -> [Substring] {
+        var parts: [Substring] = []
+        let bytes = path.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index != bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "/") {
+                if index != start { parts.append(Substring(bytes[start..<index])) }
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        if start != bytes.endIndex { parts.append(Substring(bytes[start..<bytes.endIndex])) }
+        return parts
+    }
+
+    /// `.`, compared by bytes (String `==` compares canonical equivalence, which a path never needs).
+    public static func isDot(_ part: Substring) -> Bool {
+        let bytes = part.utf8
+        return bytes.count == 1 && bytes.first == UInt8(ascii: ".")
+    }
+
+    public static func isDotDot(_ part: Substring) -> Bool {
+        let bytes = part.utf8
+        return bytes.count == 2 && bytes.first == UInt8(ascii: ".") && bytes.last == UInt8(ascii: ".")
+    }
+
     /// The components of a path with `.`, empty components and `..` folded, as if the path were
     /// rooted: `..` never climbs above the start, so `/../etc` and `etc` both give ["etc"].
     public static func components(_ path: String) -> [String] {
         var result: [String] = []
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
-            switch part {
-            case ".": continue
-            case "..": if !result.isEmpty { result.removeLast() }
-            default: result.append(String(part))
+        for part in parts(path) {
+            if isDot(part) { continue }
+            if isDotDot(part) {
+                if !result.isEmpty { result.removeLast() }
+                continue
             }
+            result.append(String(part))
         }
         return result
     }

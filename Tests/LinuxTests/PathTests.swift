@@ -12,6 +12,16 @@ final class LexicalPathTests: XCTestCase {
         XCTAssertEqual(LexicalPath.clean("run/"), "/run")
     }
 
+    func testSplitsOnTheSlashByteAsTheKernelDoes() {
+        // A combining mark after `/` makes one Character of both; the kernel still splits there.
+        XCTAssertEqual(LexicalPath.components("a/\u{301}b"), ["a", "\u{301}b"])
+        XCTAssertEqual(LexicalPath.components("/é/../ü/"), ["ü"])
+        // Only the bytes `.` and `..` fold; `...` and `.x` are names.
+        XCTAssertEqual(LexicalPath.components("/.../.x/./.."), ["..."])
+        XCTAssertEqual(LexicalPath.parts("//a//b/"), ["a", "b"])
+        XCTAssertEqual(LexicalPath.parts(""), [])
+    }
+
     func testInsideComparesWholeComponents() {
         XCTAssertTrue(LexicalPath.isInside("/proc", "/proc"))
         XCTAssertTrue(LexicalPath.isInside("/proc", "/proc/sys"))
