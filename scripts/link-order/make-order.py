@@ -19,6 +19,7 @@ does not name, and exit 1 when more than 2% are missing (the order has gone stal
 import argparse
 import collections
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,6 +95,28 @@ def make_bundles(workdir: str) -> tuple[str, str]:
 
 ROLES = ("cli", "fork", "init")   # the groups of the order, first to last
 
+# glibc runs one variant of each string function, chosen by the CPU: avx2 on one machine, evex
+# or avx512 on the next. The variants this machine did not run go last, together: on another
+# kind of x86 machine its string functions then fault in a window or two of their own instead
+# of one each, and here they stay out of the hot windows.
+STRING_VARIANT = re.compile(r"^(__[a-z0-9]+)_(avx|avx2|evex|avx512|generic)(_[a-z0-9_]+)?$")
+
+
+def with_variant_siblings(ordered: list[str], in_binary: set[str]) -> list[str]:
+    seen = set(ordered)
+    siblings = []
+    for name in ordered:
+        m = STRING_VARIANT.match(name)
+        if not m:
+            continue
+        family, _, rest = m.groups()
+        for isa in ("avx", "avx2", "evex", "avx512", "generic"):
+            sibling = f"{family}_{isa}{rest or ''}"
+            if sibling not in seen and sibling in in_binary:
+                seen.add(sibling)
+                siblings.append(sibling)
+    return ordered + siblings
+
 
 def trace(binary: str, workdir: str) -> list[str]:
     """Names of the functions the workload runs: by role, each in the order first run."""
@@ -133,7 +156,7 @@ def trace(binary: str, workdir: str) -> list[str]:
     print("link order: functions by the process that first needs them: " + ", ".join(added))
     if not ordered:
         sys.exit("make-order: the trace recorded no functions")
-    return ordered
+    return with_variant_siblings(ordered, {n for group in names.values() for n in group})
 
 
 def main() -> int:
