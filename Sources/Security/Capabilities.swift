@@ -105,8 +105,10 @@ public struct Capabilities: Equatable, Sendable {
         try prctl("prctl(PR_SET_KEEPCAPS, 0)", PrctlOption.setKeepCaps, 0)
 
         var warnings: [String] = []
-        // EINVAL: a kernel without ambient capabilities (before 4.3); nothing to clear.
-        if cap_reset_ambient() != 0 && errno != EINVAL {
+        // EINVAL: a kernel without ambient capabilities (before 4.3); nothing to clear. One
+        // prctl: libcap's cap_reset_ambient first asks about every capability in turn (42 calls).
+        if cap_prctl(Int(PrctlOption.capabilityAmbient), PrctlOption.ambientClearAll, 0, 0, 0, 0) != 0
+            && errno != EINVAL {
             throw SyscallError("prctl(PR_CAP_AMBIENT_CLEAR_ALL)")
         }
         for number in ambient.numbers where cap_set_ambient(number, CAP_SET) != 0 {

@@ -8,6 +8,8 @@ enum PrctlOption {
     static let capabilityBoundingDrop: Int32 = 24
     static let setNoNewPrivileges: Int32 = 38
     static let getNoNewPrivileges: Int32 = 39
+    static let capabilityAmbient: Int32 = 47
+    static let ambientClearAll = 4
 }
 
 /// PR_SET_NO_NEW_PRIVS (process.noNewPrivileges): execve can no longer grant privileges
