@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
 #include "cshims.h"
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -47,34 +49,65 @@ pid_t sl_clone3_into_cgroup(uint64_t flags, int exit_signal, int cgroup_fd) {
     return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-pid_t sl_spawn_fd(int exe_fd, char *const argv[], char *const envp[], const int *fds, int nfds) {
-    if (nfds > 256) { errno = EINVAL; return -1; }
-    pid_t pid = fork();
-    if (pid != 0) return pid;
-    /* Child: lift every source (and the executable) above the target range first, so no dup2
+struct spawn_fd_args {
+    int exe_fd;
+    char *const *argv;
+    char *const *envp;
+    const int *fds;
+    int nfds;
+};
+
+/* The child of sl_spawn_fd, on a stack of its own in the parent's memory. It must only make
+ * system calls and then exec or _exit: it shares the parent's memory until then. */
+static int spawn_fd_child(void *p) {
+    const struct spawn_fd_args *a = p;
+    /* Lift every source (and the executable) above the target range first, so no dup2
      * clobbers a source still to be moved; then lay them out at 3, 4, ... and close the rest.
      * The executable goes right after the targets, close-on-exec, so it does not leak. */
-    int base = 3 + nfds + 1;
-    int exe = fcntl(exe_fd, F_DUPFD, base);
+    int base = 3 + a->nfds + 1;
+    int exe = fcntl(a->exe_fd, F_DUPFD, base);
     if (exe < 0) _exit(127);
     int lifted[256];
-    for (int i = 0; i < nfds; i++) {
-        lifted[i] = fcntl(fds[i], F_DUPFD, base);
+    for (int i = 0; i < a->nfds; i++) {
+        lifted[i] = fcntl(a->fds[i], F_DUPFD, base);
         if (lifted[i] < 0) _exit(127);
     }
-    for (int i = 0; i < nfds; i++) {
+    for (int i = 0; i < a->nfds; i++) {
         if (dup2(lifted[i], 3 + i) < 0) _exit(127);
     }
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    int exe_slot = 3 + nfds;
+    int exe_slot = 3 + a->nfds;
     if (dup2(exe, exe_slot) < 0) _exit(127);
     fcntl(exe_slot, F_SETFD, FD_CLOEXEC);
     syscall(SYS_close_range, exe_slot + 1, ~0U, 0);
     signal(SIGPIPE, SIG_DFL);
-    syscall(SYS_execveat, exe_slot, "", argv, envp, AT_EMPTY_PATH);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    syscall(SYS_execveat, exe_slot, "", a->argv, a->envp, AT_EMPTY_PATH);
     _exit(127);
+}
+
+/* posix_spawn's way rather than fork's: the child borrows our memory (CLONE_VM) and we wait
+ * (CLONE_VFORK) until it has exec'd. A fork copied every page table of ours only for exec to
+ * drop them, and write-protected all our memory, so each page we wrote afterwards took a
+ * fault. Every signal stays blocked from before the clone until the child's last step: none
+ * can reach the child while it runs on our memory (swiftlet installs no handlers anyway, so
+ * one could only take its default action). */
+pid_t sl_spawn_fd(int exe_fd, char *const argv[], char *const envp[], const int *fds, int nfds) {
+    if (nfds > 256) { errno = EINVAL; return -1; }
+    struct spawn_fd_args args = { exe_fd, argv, envp, fds, nfds };
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &old);
+    /* The child's stack: ours is idle while CLONE_VFORK holds us. 32 KiB covers lifted[] and
+     * the libc calls with room to spare. */
+    static_assert(sizeof(int) * 256 < 8192, "lifted[] fits the child's stack");
+    char stack[32768] __attribute__((aligned(16)));
+    pid_t pid = clone(spawn_fd_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+    int saved = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return pid;
 }
 
 pid_t sl_spawn_path(const char *path, char *const argv[], char *const envp[],
