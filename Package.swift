@@ -21,13 +21,13 @@ let startUp: [SwiftSetting] = [.unsafeFlags([
 // code made most of the 9 MB binary resident: peak RSS of `create` 6.9 -> 3.3 MiB here.
 // Names the order lists that a build no longer has are skipped, so a stale order costs only
 // that gain (`make link-order-check` tells). The compiler's unnamed thunks, which no order can
-// name, go together into one small section (unnamed-stubs.ld).
+// name, go together into one small section (layout.ld).
 let linkOrderDirectory = "\(Context.packageDirectory)/scripts/link-order"
 let linkOrder: [LinkerSetting] = [.unsafeFlags([
     "-use-ld=lld",
     "-Xlinker", "--symbol-ordering-file=\(linkOrderDirectory)/symbol-order.txt",
     "-Xlinker", "--no-warn-symbol-ordering",
-    "-Xlinker", "-T", "-Xlinker", "\(linkOrderDirectory)/unnamed-stubs.ld",
+    "-Xlinker", "-T", "-Xlinker", "\(linkOrderDirectory)/layout.ld",
 ])]
 
 // Imports point one way, downward: C shims and system libraries at the bottom, the CLI on top.
