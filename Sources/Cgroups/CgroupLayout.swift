@@ -51,7 +51,7 @@ public struct CgroupLayout: Equatable, Sendable {
     /// `cgroupRootIsCgroup2` is the statfs answer for /sys/fs/cgroup when known: it decides
     /// unified mode the way runc does; without it, unified means "cgroup2 and no v1 controllers".
     public init(mountInfo: String, procSelfCgroup: String, cgroupRootIsCgroup2: Bool? = nil) throws {
-        let mounts = MountInfo.parseSkippingMalformed(mountInfo)
+        let mounts = MountInfo.parseSkippingMalformed(mountInfo, fsTypes: ["cgroup", "cgroup2"])
         var hierarchies: [Hierarchy] = []
         var claimed = Set<String>()
         for mount in mounts where mount.fsType == "cgroup" {

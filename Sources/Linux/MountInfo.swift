@@ -41,6 +41,33 @@ public enum MountInfo {
         lines(text).compactMap(entry)
     }
 
+    /// The same, keeping only mounts of `fsTypes`: the other lines are never made into entries
+    /// (the cgroup layout wants 10 lines of a host's 30 to 300).
+    public static func parseSkippingMalformed(_ text: String, fsTypes: Set<String>) -> [MountInfoEntry] {
+        let wanted = fsTypes.map { Array($0.utf8) }
+        return lines(text).compactMap { line in
+            guard let type = fsTypeField(line), wanted.contains(where: { $0.elementsEqual(type) }) else { return nil }
+            return entry(line)
+        }
+    }
+
+    /// The filesystem type: the field after the lone `-` that ends the optional fields.
+    private static func fsTypeField(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        let space = UInt8(ascii: " ")
+        var index = line.startIndex
+        while index < line.endIndex {
+            guard let dash = line[index...].firstIndex(of: UInt8(ascii: "-")) else { return nil }
+            let after = line.index(after: dash)
+            if dash > line.startIndex, line[line.index(before: dash)] == space, after < line.endIndex, line[after] == space {
+                let start = line.index(after: after)
+                let end = line[start...].firstIndex(of: space) ?? line.endIndex
+                return line[start..<end]
+            }
+            index = after
+        }
+        return nil
+    }
+
     // Split on bytes, not Characters: the file is ASCII apart from escaped paths, and
     // grapheme-aware splitting costs more than the whole rest of a create's parsing.
     private static func lines(_ text: String) -> [ArraySlice<UInt8>] {
@@ -65,7 +92,7 @@ public enum MountInfo {
 
     /// The kernel writes space, tab, newline and backslash in paths as octal escapes (`\040`).
     public static func unescape(_ field: String) -> String {
-        guard field.contains("\\") else { return field }
+        guard field.utf8.contains(UInt8(ascii: "\\")) else { return field }
         var bytes: [UInt8] = []
         let utf8 = Array(field.utf8)
         var i = 0

@@ -75,6 +75,23 @@ final class MountInfoTests: XCTestCase {
         let entries = try MountInfo.parse(try RealSyscalls().readFile("/proc/self/mountinfo"))
         XCTAssertTrue(entries.contains { $0.mountPoint == "/proc" && $0.fsType == "proc" })
     }
+
+    func testTypeFilterKeepsExactlyTheEntriesOfThoseTypes() throws {
+        let text = """
+        22 1 0:21 / /sys rw - sysfs sysfs rw
+        30 22 0:26 / /sys/fs/cgroup/memory rw shared:5 - cgroup cgroup rw,memory
+        31 22 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw
+        40 1 0:30 / /a\\040-\\040b rw master:2 - cgroup-like x rw
+        41 1 0:31 / /c rw - tmpfs tmpfs rw
+        """
+        let all = try MountInfo.parse(text)
+        let only = MountInfo.parseSkippingMalformed(text, fsTypes: ["cgroup", "cgroup2"])
+        XCTAssertEqual(only, all.filter { $0.fsType == "cgroup" || $0.fsType == "cgroup2" })
+        XCTAssertEqual(only.map(\.mountPoint), ["/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified"])
+        let host = try RealSyscalls().readFile("/proc/self/mountinfo")
+        XCTAssertEqual(MountInfo.parseSkippingMalformed(host, fsTypes: ["proc", "sysfs"]),
+                       try MountInfo.parse(host).filter { $0.fsType == "proc" || $0.fsType == "sysfs" })
+    }
 }
 
 final class MountFlagTests: XCTestCase {
