@@ -8,6 +8,7 @@ public enum LexicalPath {
     /// does.
     public static func parts(_ path: String) -> [Substring] {
         var parts: [Substring] = []
+        parts.reserveCapacity(8)
         let bytes = path.utf8
         var start = bytes.startIndex
         var index = start
@@ -36,8 +37,10 @@ public enum LexicalPath {
     /// The components of a path with `.`, empty components and `..` folded, as if the path were
     /// rooted: `..` never climbs above the start, so `/../etc` and `etc` both give ["etc"].
     public static func components(_ path: String) -> [String] {
+        let all = parts(path)
         var result: [String] = []
-        for part in parts(path) {
+        result.reserveCapacity(all.count)
+        for part in all {
             if isDot(part) { continue }
             if isDotDot(part) {
                 if !result.isEmpty { result.removeLast() }
@@ -48,33 +51,76 @@ public enum LexicalPath {
         return result
     }
 
-    /// The absolute, clean form: `/dev//pts/../shm/` becomes `/dev/shm`.
+    /// The absolute, clean form: `/dev//pts/../shm/` becomes `/dev/shm`. A path that is clean
+    /// already (most are) comes back as it is.
     public static func clean(_ path: String) -> String {
-        "/" + components(path).joined(separator: "/")
+        isClean(path) ? path : rooted(components(path)[...])
+    }
+
+    /// Absolute, with no empty, `.` or `..` component and no `/` at the end (but for `/`).
+    public static func isClean(_ path: String) -> Bool {
+        let bytes = path.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return false }
+        if bytes.count == 1 { return true }
+        var length = 0  // of the component being read
+        var dots = 0    // how many of its bytes are `.`
+        for byte in bytes.dropFirst() {
+            if byte == UInt8(ascii: "/") {
+                if length == 0 || (dots == length && length <= 2) { return false }
+                length = 0
+                dots = 0
+            } else {
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return length != 0 && !(dots == length && length <= 2)
+    }
+
+    /// `/` followed by the parts with `/` between them. A loop, not `joined(separator:)`, whose
+    /// generic path on a slice made the runtime look up associated types on every call.
+    static func rooted(_ parts: ArraySlice<String>) -> String {
+        var path = "/"
+        var first = true
+        for part in parts {
+            if !first { path += "/" }
+            path += part
+            first = false
+        }
+        return path
     }
 
     public static func join(_ base: String, _ path: String) -> String {
-        let tail = components(path).joined(separator: "/")
-        if tail.isEmpty { return base }
-        return base.hasSuffix("/") ? base + tail : base + "/" + tail
+        let parts = components(path)
+        if parts.isEmpty { return base }
+        var joined = base.utf8.last == UInt8(ascii: "/") ? String(base.dropLast()) : base
+        for part in parts {
+            joined += "/"
+            joined += part
+        }
+        return joined
     }
 
     /// Whether `path` is `root` itself or below it, comparing whole components.
     public static func isInside(_ root: String, _ path: String) -> Bool {
         let rootParts = components(root)
         let pathParts = components(path)
-        return pathParts.count >= rootParts.count && Array(pathParts.prefix(rootParts.count)) == rootParts
+        return pathParts.count >= rootParts.count && pathParts.prefix(rootParts.count).elementsEqual(rootParts)
     }
 
     /// `path` relative to `root` as an absolute path inside it (`/a/b` in root `/a` is `/b`), or
     /// nil when it is outside.
     public static func strip(root: String, _ path: String) -> String? {
-        guard isInside(root, path) else { return nil }
-        return "/" + components(path).dropFirst(components(root).count).joined(separator: "/")
+        let rootParts = components(root)
+        let pathParts = components(path)
+        guard pathParts.count >= rootParts.count, pathParts.prefix(rootParts.count).elementsEqual(rootParts) else {
+            return nil
+        }
+        return rooted(pathParts.dropFirst(rootParts.count))
     }
 
     public static func parent(_ path: String) -> String {
-        "/" + components(path).dropLast().joined(separator: "/")
+        rooted(components(path).dropLast())
     }
 
     public static func baseName(_ path: String) -> String {

@@ -22,6 +22,18 @@ final class LexicalPathTests: XCTestCase {
         XCTAssertEqual(LexicalPath.parts(""), [])
     }
 
+    func testCleanPathsComeBackAsTheyAreAndOthersAreCleaned() {
+        for clean in ["/", "/a", "/dev/pts", "/a/.b/..c/...", "/a.", "/é/ü"] {
+            XCTAssertTrue(LexicalPath.isClean(clean), clean)
+            XCTAssertEqual(LexicalPath.clean(clean), clean)
+        }
+        for (dirty, cleaned) in [("", "/"), ("a", "/a"), ("/a/", "/a"), ("//a", "/a"), ("/a//b", "/a/b"),
+                                 ("/./a", "/a"), ("/a/.", "/a"), ("/a/..", "/"), ("/../a", "/a"), ("/a/../b/", "/b")] {
+            XCTAssertFalse(LexicalPath.isClean(dirty), dirty)
+            XCTAssertEqual(LexicalPath.clean(dirty), cleaned, dirty)
+        }
+    }
+
     func testInsideComparesWholeComponents() {
         XCTAssertTrue(LexicalPath.isInside("/proc", "/proc"))
         XCTAssertTrue(LexicalPath.isInside("/proc", "/proc/sys"))
