@@ -10,6 +10,8 @@
 // agree when the caller sits at "/", as it does here).
 // Paths are cleaned lexically first, and a relative path can never climb out with "..".
 
+import Linux
+
 public enum CgroupPath {
     /// v1 subsystems a container joins, in runc's order. Unmounted ones are skipped, except
     /// devices: without it the container's device access is unrestricted.
@@ -66,25 +68,18 @@ public enum CgroupPath {
     /// that ".." cannot climb above it, and stays relative.
     public static func clean(_ path: String) -> String {
         if path.isEmpty { return "" }
-        let absolute = path.hasPrefix("/")
-        var parts: [Substring] = []
-        for component in path.split(separator: "/") {
-            switch component {
-            case ".": continue
-            case "..": if !parts.isEmpty { parts.removeLast() }
-            default: parts.append(component)
-            }
-        }
-        let joined = parts.joined(separator: "/")
-        if absolute { return "/" + joined }
-        return joined
+        return path.utf8.first == UInt8(ascii: "/") ? LexicalPath.clean(path) : LexicalPath.relative(path)
     }
 
     static func join(_ base: String, _ rest: String) -> String {
-        let tail = rest.drop { $0 == "/" }
-        if tail.isEmpty { return base }
-        if base.hasSuffix("/") { return base + tail }
-        return base + "/" + tail
+        // On bytes: a Character-wise drop and String + Substring took the runtime's generic
+        // paths (type lookups by mangled name, conformance scans) on every cgroup path.
+        let bytes = rest.utf8
+        guard let start = bytes.firstIndex(where: { $0 != UInt8(ascii: "/") }) else { return base }
+        var joined = base
+        if base.utf8.last != UInt8(ascii: "/") { joined += "/" }
+        joined.append(contentsOf: Substring(bytes[start...]))
+        return joined
     }
 
     /// `cgroup` as seen below a mount rooted at `root`.

@@ -152,8 +152,12 @@ public enum FileSystem {
             }
             parts.append(part)
         }
-        let joined = parts.joined(separator: "/")
-        if absolute { return "/" + joined }
+        // A loop: joined(separator:) on [Substring] ran its unspecialized generic path.
+        var joined = absolute ? "/" : ""
+        for (index, part) in parts.enumerated() {
+            if index > 0 { joined += "/" }
+            joined.append(contentsOf: part)
+        }
         return joined.isEmpty ? "." : joined
     }
 }

@@ -47,7 +47,7 @@ public struct RootHandle {
 
     /// Opens an existing path inside the root. `flags` defaults to O_PATH.
     public func open(_ unsafePath: String, flags: Int32 = OpenFlag.path, mode: UInt32 = 0) throws -> Int32 {
-        let relative = LexicalPath.components(unsafePath).joined(separator: "/")
+        let relative = LexicalPath.relative(unsafePath)
         return try sys.openat2(fd, relative.isEmpty ? "." : relative,
                                flags: flags | OpenFlag.closeOnExec, mode: mode, resolve: Self.inRoot)
     }

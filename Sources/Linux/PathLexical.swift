@@ -77,10 +77,19 @@ public enum LexicalPath {
         return length != 0 && !(dots == length && length <= 2)
     }
 
-    /// `/` followed by the parts with `/` between them. A loop, not `joined(separator:)`, whose
-    /// generic path on a slice made the runtime look up associated types on every call.
+    /// The clean form without its leading `/`: `a/b` for `/a//b/`, and "" for `/`.
+    public static func relative(_ path: String) -> String {
+        appending(components(path)[...], to: "")
+    }
+
     static func rooted(_ parts: ArraySlice<String>) -> String {
-        var path = "/"
+        appending(parts, to: "/")
+    }
+
+    /// `start` followed by the parts with `/` between them. A loop, not `joined(separator:)`,
+    /// whose generic path made the runtime look up associated types on every call.
+    static func appending(_ parts: ArraySlice<String>, to start: String) -> String {
+        var path = start
         var first = true
         for part in parts {
             if !first { path += "/" }

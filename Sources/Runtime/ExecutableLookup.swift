@@ -7,28 +7,39 @@ import Linux
 
 enum ExecutableLookup {
     static func find(_ name: String, path: String?, cwd: String) throws -> String {
-        if name.contains("/") {
-            try checkExecutable(name, display: name)
+        if name.utf8.contains(UInt8(ascii: "/")) {
+            if let problem = problem(name) { throw error(problem, path: name, display: name) }
             return name
         }
-        for dir in (path ?? "").split(separator: ":", omittingEmptySubsequences: false) {
-            let base = dir.isEmpty ? "." : String(dir)
+        // The $PATH walk only asks whether each candidate will do: building the error text of
+        // every miss (strerror, lower-casing) cost more than the stat calls.
+        for dir in (path ?? "").utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
+            let base = dir.isEmpty ? "." : String(Substring(dir))
             let candidate = base + "/" + name
-            if (try? checkExecutable(candidate, display: name)) != nil { return candidate }
+            if problem(candidate) == nil { return candidate }
         }
         throw RuntimeError("exec: \"\(name)\": executable file not found in $PATH")
     }
 
-    static func checkExecutable(_ path: String, display: String) throws {
+    enum Problem: Equatable {
+        case stat(errno: Int32)
+        case directory
+        case notExecutable
+    }
+
+    static func problem(_ path: String) -> Problem? {
         var st = stat()
-        if stat(path, &st) != 0 {
-            throw RuntimeError("exec: \"\(display)\": stat \(path): \(errnoDescription(errno))")
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            throw RuntimeError("exec: \"\(display)\": is a directory")
-        }
-        if st.st_mode & 0o111 == 0 {
-            throw RuntimeError("exec: \"\(display)\": permission denied")
+        if stat(path, &st) != 0 { return .stat(errno: errno) }
+        if (st.st_mode & S_IFMT) == S_IFDIR { return .directory }
+        if st.st_mode & 0o111 == 0 { return .notExecutable }
+        return nil
+    }
+
+    static func error(_ problem: Problem, path: String, display: String) -> RuntimeError {
+        switch problem {
+        case .stat(let code): RuntimeError("exec: \"\(display)\": stat \(path): \(errnoDescription(code))")
+        case .directory: RuntimeError("exec: \"\(display)\": is a directory")
+        case .notExecutable: RuntimeError("exec: \"\(display)\": permission denied")
         }
     }
 }
@@ -37,9 +48,9 @@ enum ExecutableLookup {
 enum UserDatabase {
     static func home(of uid: UInt32) -> String? {
         guard let text = try? FileSystem.readText("/etc/passwd") else { return nil }
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            if fields.count >= 6, UInt32(fields[2]) == uid { return String(fields[5]) }
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            if fields.count >= 6, UInt32(Substring(fields[2])) == uid { return String(Substring(fields[5])) }
         }
         return nil
     }
