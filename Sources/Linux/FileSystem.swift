@@ -12,18 +12,18 @@ public enum FileSystem {
 
     public static func readAll(fd: Int32, path: String? = nil) throws -> [UInt8] {
         var result: [UInt8] = []
-        // Most files read here (state.json, cgroup and /proc files) fit in a page; the chunk
-        // grows only when reads fill it, so `list` of 100 containers does not zero 6 MB.
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SyscallError("read", path: path)
+        // Most files read here (state.json, cgroup and /proc files) fit in a page. The chunk is
+        // uninitialized stack memory: a zeroed heap chunk per read was 7% of `list`.
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16384) { chunk in
+            while true {
+                let n = read(fd, chunk.baseAddress, chunk.count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SyscallError("read", path: path)
+                }
+                if n == 0 { return }
+                result.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[..<n]))
             }
-            if n == 0 { break }
-            result.append(contentsOf: chunk[0..<n])
-            if n == chunk.count && chunk.count < 65536 { chunk = [UInt8](repeating: 0, count: chunk.count * 4) }
         }
         return result
     }

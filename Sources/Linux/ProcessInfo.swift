@@ -59,13 +59,50 @@ public enum ProcessInfo {
 
     static func parseStatFields(_ bytes: [UInt8]) -> (state: UInt8, flags: UInt64, startTime: UInt64)? {
         // The command name (field 2) may hold spaces and parentheses: parse after the last ')'.
+        // One pass over the fields up to the start time, without splitting all 52 of them
+        // (`list` reads one of these per container).
         guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
-        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
-        // fields[0] is field 3 (state); flags field 9; start time field 22.
-        guard fields.count > 19, fields[0].count == 1,
-              let flags = UInt64(String(decoding: fields[6], as: UTF8.self)),
-              let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
-        return (fields[0].first!, flags, start)
+        let space = UInt8(ascii: " ")
+        var field = 2
+        var index = close + 1
+        var state: UInt8?
+        var flags: UInt64?
+        while index < bytes.count {
+            if bytes[index] == space {
+                index += 1
+                continue
+            }
+            field += 1
+            let begin = index
+            while index < bytes.count && bytes[index] != space { index += 1 }
+            switch field {
+            case 3:
+                guard index - begin == 1 else { return nil }
+                state = bytes[begin]
+            case 9:
+                flags = decimal(bytes[begin..<index])
+            case 22:
+                guard let state, let flags, let start = decimal(bytes[begin..<index]) else { return nil }
+                return (state, flags, start)
+            default:
+                break
+            }
+        }
+        return nil
+    }
+
+    /// An unsigned decimal field; nil for anything else or an overflow.
+    private static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for digit in digits {
+            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return value
     }
 
     public static func threadCount() -> Int {
