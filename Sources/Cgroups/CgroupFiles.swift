@@ -17,18 +17,7 @@ enum CgroupFiles {
     static func read(_ path: String) throws -> String {
         let fd = try check("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SyscallError("read", path: path)
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return String(decoding: try FileSystem.readAll(fd: fd, path: path), as: UTF8.self)
     }
 
     static func read(_ dir: String, _ file: String) throws -> String {

@@ -55,7 +55,7 @@ public struct CgroupLayout: Equatable, Sendable {
         var hierarchies: [Hierarchy] = []
         var claimed = Set<String>()
         for mount in mounts where mount.fsType == "cgroup" {
-            let controllers = mount.superOptions.split(separator: ",").map(String.init)
+            let controllers = mount.superOptions.utf8.split(separator: UInt8(ascii: ",")).map { String(Substring($0)) }
                 .filter { Self.isControllerOption($0) && !claimed.contains($0) }
             // A hierarchy mounted twice (bind mounts in nested containers): the first wins.
             guard !controllers.isEmpty else { continue }

@@ -15,14 +15,15 @@ public struct ProcCgroupEntry: Equatable, Sendable {
 
     public static func parse(_ text: String) throws -> [ProcCgroupEntry] {
         var entries: [ProcCgroupEntry] = []
-        for line in text.split(separator: "\n") where !line.isEmpty {
+        // Split on bytes: Character-wise splitting ran grapheme breaking over the whole file.
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
             // The path may itself contain ':', so split at the first two only.
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let id = Int(parts[0]) else {
-                throw CgroupError("invalid /proc/self/cgroup line \"\(line)\": want hierarchy-ID:controllers:path")
+            let parts = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, let id = Int(Substring(parts[0])) else {
+                throw CgroupError("invalid /proc/self/cgroup line \"\(Substring(line))\": want hierarchy-ID:controllers:path")
             }
-            let controllers = parts[1].isEmpty ? [] : parts[1].split(separator: ",").map(String.init)
-            entries.append(ProcCgroupEntry(hierarchyID: id, controllers: controllers, path: String(parts[2])))
+            let controllers = parts[1].split(separator: UInt8(ascii: ",")).map { String(Substring($0)) }
+            entries.append(ProcCgroupEntry(hierarchyID: id, controllers: controllers, path: String(Substring(parts[2]))))
         }
         return entries
     }
