@@ -15,9 +15,13 @@ enum CgroupFiles {
     }
 
     static func read(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    static func readBytes(_ path: String) throws -> [UInt8] {
         let fd = try check("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
-        return String(decoding: try FileSystem.readAll(fd: fd, path: path), as: UTF8.self)
+        return try FileSystem.readAll(fd: fd, path: path)
     }
 
     static func read(_ dir: String, _ file: String) throws -> String {
@@ -26,8 +30,10 @@ enum CgroupFiles {
 
     /// The file's content without the trailing newline the kernel appends.
     static func readTrimmed(_ dir: String, _ file: String) throws -> String {
-        let text = try read(dir, file)
-        return String(text.trimmingSuffix(while: { $0 == "\n" || $0 == " " }))
+        // Trimmed as bytes, before a String exists: these files are read on every state/list.
+        var bytes = try readBytes(join(dir, file))
+        while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: " ") { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func write(_ path: String, _ value: String) throws {
@@ -146,11 +152,6 @@ let cgroup2SuperMagic = 0x63677270
 let tmpfsMagic = 0x01021994
 
 extension StringProtocol {
-    func trimmingSuffix(while predicate: (Character) -> Bool) -> SubSequence {
-        var end = endIndex
-        while end > startIndex, predicate(self[index(before: end)]) { end = index(before: end) }
-        return self[startIndex..<end]
-    }
     /// ASCII-whitespace-trimmed on both ends: the kernel's files are ASCII, and
     /// Character.isWhitespace would page in the Unicode property tables for every cgroup write.
     var trimmed: SubSequence {

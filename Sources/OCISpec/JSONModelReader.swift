@@ -72,12 +72,37 @@ public enum JSONRead {
 
     public static func integer<T: FixedWidthInteger>(_ value: JSONValue, _ type: T.Type, at path: @autoclosure () -> JSONPath) throws -> T {
         guard case .number(let text) = value else { throw mismatch("integer", value, path()) }
-        if let n = T(text) { return n }
+        if let n = parseInteger(text, as: T.self) { return n }
         let integral = text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d }
         let message = integral
             ? "number \(text) out of range for \(T.self) (\(T.min)...\(T.max))"
             : "expected integer, got \(text)"
         throw JSONDecodeError(path: path().string, message: message)
+    }
+
+    /// A JSON number's text as `T`: `-`? digits, within 64 bits and T's range. Parsed here as
+    /// UInt64, then converted: `T(text)` is generic over the string too, and called from other
+    /// modules it ran unspecialized (7% of a `delete`).
+    static func parseInteger<T: FixedWidthInteger>(_ text: String, as type: T.Type) -> T? {
+        var magnitude: UInt64 = 0
+        var negative = false
+        var digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "-") && digits == 0 && !negative {
+                negative = true
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (times, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            if o1 || o2 { return nil }
+            magnitude = sum
+            digits += 1
+        }
+        guard digits > 0 else { return nil }
+        if !negative { return T(exactly: magnitude) }
+        if magnitude <= UInt64(Int64.max) { return T(exactly: -Int64(magnitude)) }
+        return magnitude == UInt64(Int64.max) + 1 ? T(exactly: Int64.min) : nil
     }
 
     public static func strings(_ value: JSONValue, at path: @autoclosure () -> JSONPath) throws -> [String] {

@@ -52,7 +52,7 @@ enum CLI {
         if global.systemdCgroup {
             return fail(UsageError("--systemd-cgroup is not supported: swiftlet manages cgroups through cgroupfs only"))
         }
-        guard let command = Commands.table[name] else {
+        guard let command = Commands.named(name) else {
             return fail(UsageError("No help topic for '\(name)'"))
         }
         if let root = parsed.value("root") {

@@ -7,11 +7,28 @@ import OCISpec
 import Runtime
 
 enum Commands {
-    static let table: [String: Command] = [
-        "create": create, "start": start, "state": state, "kill": kill, "delete": delete,
-        "run": run, "list": list, "spec": spec, "features": features, "exec": exec,
-        "pause": pause, "resume": resume, "update": update, "ps": ps, "events": events,
-    ]
+    /// The command called `name`. A switch, not a dictionary of all of them: a dictionary
+    /// built every command's flag table (and hashed every name) in every process.
+    static func named(_ name: String) -> Command? {
+        switch name {
+        case "create": create
+        case "start": start
+        case "state": state
+        case "kill": kill
+        case "delete": delete
+        case "run": run
+        case "list": list
+        case "spec": spec
+        case "features": features
+        case "exec": exec
+        case "pause": pause
+        case "resume": resume
+        case "update": update
+        case "ps": ps
+        case "events": events
+        default: nil
+        }
+    }
 
     /// Commands that never touch the state directory, so need no default --root.
     static let withoutState: Set<String> = ["spec", "features"]

@@ -120,6 +120,19 @@ final class ModelReaderTests: XCTestCase {
         XCTAssertGreaterThan(failures, 1000)
     }
 
+    func testIntegerTextParsesAsTheStandardLibraryParsesIt() {
+        let texts = ["0", "-0", "7", "-7", "007", "127", "128", "-128", "-129", "255", "256", "65535", "65536",
+                     "2147483647", "2147483648", "-2147483648", "-2147483649", "4294967295", "4294967296",
+                     "9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+                     "18446744073709551615", "18446744073709551616", "99999999999999999999999",
+                     "1.0", "1e3", "-", "", "--1", "1-", "-1-", "0x10", " 1"]
+        func same<T: FixedWidthInteger>(_ type: T.Type) {
+            for text in texts { XCTAssertEqual(JSONRead.parseInteger(text, as: T.self), T(text), "\(text) as \(T.self)") }
+        }
+        same(Int8.self); same(UInt8.self); same(Int32.self); same(UInt32.self)
+        same(Int64.self); same(UInt64.self); same(Int.self); same(UInt16.self)
+    }
+
     func testErrorsNameTheirPath() throws {
         func error(_ text: String) -> String {
             do { _ = try Spec.read(fromJSON: Array(text.utf8)); return "no error" } catch { return "\(error)" }
