@@ -70,6 +70,6 @@ public struct BitMask: Equatable, Sendable, CustomStringConvertible {
             last = id
         }
         if let s = start { parts.append(s == last ? "\(s)" : "\(s)-\(last)") }
-        return parts.joined(separator: ",")
+        return joinStrings(parts, separator: ",")
     }
 }

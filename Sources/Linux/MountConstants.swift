@@ -45,7 +45,7 @@ public enum MountFlag {
             rest &= ~bit
         }
         if rest != 0 { parts.append("0x" + String(rest, radix: 16)) }
-        return parts.joined(separator: "|")
+        return joinStrings(parts, separator: "|")
     }
 
     private static let names: [(UInt, String)] = [

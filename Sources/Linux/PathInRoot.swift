@@ -87,7 +87,7 @@ public struct RootHandle {
             if name == ".." {
                 // `resolved` holds real directories only, so their parent is lexical.
                 if !resolved.isEmpty { resolved.removeLast() }
-                let parent = try open(resolved.joined(separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
+                let parent = try open(joinStrings(resolved, separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
                 sys.close(current)
                 current = parent
                 continue
@@ -180,7 +180,7 @@ public struct RootHandle {
         guard let name = parts.last else {
             throw PathInRootError(path: unsafePath, reason: "is the root itself")
         }
-        let dirfd = try mkdirAll(parts.dropLast().joined(separator: "/"), mode: mode)
+        let dirfd = try mkdirAll(joinStrings(parts.dropLast(), separator: "/"), mode: mode)
         return (dirfd, name)
     }
 
@@ -215,7 +215,7 @@ public struct RootHandle {
         guard let name = parts.last else {
             throw PathInRootError(path: unsafePath, reason: "is the root itself")
         }
-        let dirfd = try open(parts.dropLast().joined(separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
+        let dirfd = try open(joinStrings(parts.dropLast(), separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
         defer { sys.close(dirfd) }
         try sys.unlinkat(dirfd, name, flags: 0)
     }

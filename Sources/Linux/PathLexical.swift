@@ -86,17 +86,8 @@ public enum LexicalPath {
         appending(parts, to: "/")
     }
 
-    /// `start` followed by the parts with `/` between them. A loop, not `joined(separator:)`,
-    /// whose generic path made the runtime look up associated types on every call.
     static func appending(_ parts: ArraySlice<String>, to start: String) -> String {
-        var path = start
-        var first = true
-        for part in parts {
-            if !first { path += "/" }
-            path += part
-            first = false
-        }
-        return path
+        joinStrings(parts, separator: "/", after: start)
     }
 
     public static func join(_ base: String, _ path: String) -> String {
@@ -142,4 +133,22 @@ public enum LexicalPath {
         if path.hasPrefix("/") { return path }
         return base.hasSuffix("/") ? base + path : base + "/" + path
     }
+}
+
+/// `start`, then `parts` with `separator` between them. A loop: the standard library's
+/// joined(separator:) is generic over the collection and ran unspecialized here, and its first
+/// call in a process looked up associated types by mangled name (the init's largest cost).
+public func joinStrings(_ parts: ArraySlice<String>, separator: String, after start: String = "") -> String {
+    var joined = start
+    var first = true
+    for part in parts {
+        if !first { joined += separator }
+        joined += part
+        first = false
+    }
+    return joined
+}
+
+public func joinStrings(_ parts: [String], separator: String, after start: String = "") -> String {
+    joinStrings(parts[...], separator: separator, after: start)
 }

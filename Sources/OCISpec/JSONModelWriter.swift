@@ -28,8 +28,11 @@ public struct JSONObjectBuilder {
         if let value { members.append((key, .bool(value))) }
     }
 
+    // `description`, not String(value): called from other modules these run unspecialized, and
+    // the generic String(_:) formats through BinaryInteger's generic code, where description
+    // goes straight to the concrete type's own.
     public mutating func add<T: FixedWidthInteger>(_ key: String, _ value: T?) {
-        if let value { members.append((key, .number(String(value)))) }
+        if let value { members.append((key, .number(value.description))) }
     }
 
     public mutating func add(_ key: String, _ value: [String]?) {
@@ -37,7 +40,7 @@ public struct JSONObjectBuilder {
     }
 
     public mutating func add<T: FixedWidthInteger>(_ key: String, _ value: [T]?) {
-        if let value { members.append((key, .array(value.map { .number(String($0)) }))) }
+        if let value { members.append((key, .array(value.map { .number($0.description) }))) }
     }
 
     public mutating func add(_ key: String, _ value: [String: String]?) {
@@ -49,7 +52,8 @@ public struct JSONObjectBuilder {
     }
 
     public mutating func add<T: JSONWritable>(_ key: String, _ value: [T]?) {
-        if let value { members.append((key, .array(value.map(\.json)))) }
+        // A closure, not \.json: a key path is built by the runtime on first use.
+        if let value { members.append((key, .array(value.map { $0.json }))) }
     }
 
     public mutating func add<T: JSONWritable>(_ key: String, _ value: [String: T]?) {

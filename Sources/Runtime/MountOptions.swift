@@ -30,7 +30,7 @@ public struct MountOptions: Equatable, Sendable {
         for option in options { apply(option) }
     }
 
-    public var dataString: String { data.joined(separator: ",") }
+    public var dataString: String { joinStrings(data, separator: ",") }
     public var isBind: Bool { flags & MountFlag.bind != 0 }
     public var isRecursiveBind: Bool { flags & (MountFlag.bind | MountFlag.recursive) == MountFlag.bind | MountFlag.recursive }
     public var isReadOnly: Bool { flags & MountFlag.readOnly != 0 }

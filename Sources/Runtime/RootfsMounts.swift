@@ -161,8 +161,7 @@ struct SpecMounter {
         if m.type == "tmpfs", target.existed, let mode = try? sys.fstat(target.fd).permissions {
             // A tmpfs over an existing directory keeps its mode unless the options say otherwise
             // (a later mode= wins).
-            let octal = String(mode, radix: 8)
-            let prefix = "mode=" + String(repeating: "0", count: max(0, 4 - octal.count)) + octal
+            let prefix = "mode=" + Self.octal(mode)
             data = data.isEmpty ? prefix : prefix + "," + data
         }
         try mount(on: target.fd, "mount", source: m.source, type: m.type, flags: flags, data: data)
@@ -175,6 +174,17 @@ struct SpecMounter {
             throw error
         }
         return mounted
+    }
+
+    /// At least four octal digits (`0755`), without String(_:radix:)'s generic formatting.
+    static func octal(_ mode: UInt32) -> String {
+        var digits: [UInt8] = []
+        var rest = mode
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(rest & 7))
+            rest >>= 3
+        } while rest != 0 || digits.count < 4
+        return String(decoding: digits.reversed(), as: UTF8.self)
     }
 
     func applyPropagation(_ options: MountOptions, on fd: Int32) throws {

@@ -127,4 +127,12 @@ final class MountOptionsTests: XCTestCase {
         }
         XCTAssertFalse(known.contains("mode=755"))
     }
+
+    func testTmpfsModeIsWrittenAsAtLeastFourOctalDigits() {
+        XCTAssertEqual(SpecMounter.octal(0o755), "0755")
+        XCTAssertEqual(SpecMounter.octal(0), "0000")
+        XCTAssertEqual(SpecMounter.octal(0o1777), "1777")
+        XCTAssertEqual(SpecMounter.octal(0o7), "0007")
+        XCTAssertEqual(SpecMounter.octal(0o7777), "7777")
+    }
 }
