@@ -1,5 +1,7 @@
 // The parser for /proc/self/cgroup, pure so tests can feed it text (mountinfo is Linux.MountInfo).
 
+import Linux
+
 /// One line of /proc/<pid>/cgroup: `hierarchy-ID:controller-list:cgroup-path`.
 public struct ProcCgroupEntry: Equatable, Sendable {
     public var hierarchyID: Int
@@ -19,7 +21,7 @@ public struct ProcCgroupEntry: Equatable, Sendable {
         for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
             // The path may itself contain ':', so split at the first two only.
             let parts = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let id = Int(Substring(parts[0])) else {
+            guard parts.count == 3, let id = decimalValue(parts[0]).flatMap({ Int(exactly: $0) }) else {
                 throw CgroupError("invalid /proc/self/cgroup line \"\(Substring(line))\": want hierarchy-ID:controllers:path")
             }
             let controllers = parts[1].split(separator: UInt8(ascii: ",")).map { String(Substring($0)) }

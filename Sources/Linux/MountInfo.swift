@@ -78,7 +78,8 @@ public enum MountInfo {
         let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
         guard let dash = fields.firstIndex(where: { $0.count == 1 && $0.first == UInt8(ascii: "-") }),
               dash >= 6, fields.count >= dash + 3,
-              let id = Int(text(fields[0])), let parent = Int(text(fields[1])) else { return nil }
+              let id = decimalValue(fields[0]).flatMap({ Int(exactly: $0) }),
+              let parent = decimalValue(fields[1]).flatMap({ Int(exactly: $0) }) else { return nil }
         return MountInfoEntry(
             id: id, parentID: parent, root: unescape(text(fields[3])), mountPoint: unescape(text(fields[4])),
             mountOptions: text(fields[5]), optionalFields: fields[6..<dash].map(text),

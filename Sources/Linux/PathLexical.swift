@@ -152,3 +152,23 @@ public func joinStrings(_ parts: ArraySlice<String>, separator: String, after st
 public func joinStrings(_ parts: [String], separator: String, after start: String = "") -> String {
     joinStrings(parts[...], separator: separator, after: start)
 }
+
+/// An unsigned decimal number (digits only, as the kernel writes them), or nil for anything
+/// else or an overflow. Concrete on purpose: Int(_:) on a Substring is generic over the text
+/// and, first used in a process, made the runtime look up types by mangled name.
+public func decimalValue(_ digits: ArraySlice<UInt8>) -> UInt64? {
+    guard !digits.isEmpty else { return nil }
+    var value: UInt64 = 0
+    for digit in digits {
+        guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+        let (times, o1) = value.multipliedReportingOverflow(by: 10)
+        let (sum, o2) = times.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
+        if o1 || o2 { return nil }
+        value = sum
+    }
+    return value
+}
+
+public func decimalValue(_ text: Substring.UTF8View) -> UInt64? {
+    decimalValue(ArraySlice(text))
+}

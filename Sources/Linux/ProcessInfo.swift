@@ -80,9 +80,9 @@ public enum ProcessInfo {
                 guard index - begin == 1 else { return nil }
                 state = bytes[begin]
             case 9:
-                flags = decimal(bytes[begin..<index])
+                flags = decimalValue(bytes[begin..<index])
             case 22:
-                guard let state, let flags, let start = decimal(bytes[begin..<index]) else { return nil }
+                guard let state, let flags, let start = decimalValue(bytes[begin..<index]) else { return nil }
                 return (state, flags, start)
             default:
                 break
@@ -91,19 +91,6 @@ public enum ProcessInfo {
         return nil
     }
 
-    /// An unsigned decimal field; nil for anything else or an overflow.
-    private static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
-        guard !digits.isEmpty else { return nil }
-        var value: UInt64 = 0
-        for digit in digits {
-            guard digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(UInt64(digit - UInt8(ascii: "0")))
-            if o1 || o2 { return nil }
-            value = sum
-        }
-        return value
-    }
 
     public static func threadCount() -> Int {
         // procfs gives /proc/self/task a link count of 2 + the number of threads: one stat

@@ -17,7 +17,15 @@ public struct JSONObjectBuilder {
     public var value: JSONValue { .object(members) }
 
     public mutating func add(_ key: String, _ value: JSONValue?) {
-        if let value { members.append((key, value)) }
+        if let value { append(key, value) }
+    }
+
+    /// For the generic adds below, which are @inlinable so that callers in other modules
+    /// specialize them: unspecialized, their map over an array of models looked up its
+    /// associated types at run time.
+    @usableFromInline
+    mutating func append(_ key: String, _ value: JSONValue) {
+        members.append((key, value))
     }
 
     public mutating func add(_ key: String, _ value: String?) {
@@ -31,29 +39,33 @@ public struct JSONObjectBuilder {
     // `description`, not String(value): called from other modules these run unspecialized, and
     // the generic String(_:) formats through BinaryInteger's generic code, where description
     // goes straight to the concrete type's own.
+    @inlinable
     public mutating func add<T: FixedWidthInteger>(_ key: String, _ value: T?) {
-        if let value { members.append((key, .number(value.description))) }
+        if let value { append(key, .number(value.description)) }
     }
 
     public mutating func add(_ key: String, _ value: [String]?) {
         if let value { members.append((key, .array(value.map { .string($0) }))) }
     }
 
+    @inlinable
     public mutating func add<T: FixedWidthInteger>(_ key: String, _ value: [T]?) {
-        if let value { members.append((key, .array(value.map { .number($0.description) }))) }
+        if let value { append(key, .array(value.map { .number($0.description) })) }
     }
 
     public mutating func add(_ key: String, _ value: [String: String]?) {
         if let value { members.append((key, JSONObjectBuilder.sorted(value) { .string($0) })) }
     }
 
+    @inlinable
     public mutating func add<T: JSONWritable>(_ key: String, _ value: T?) {
-        if let value { members.append((key, value.json)) }
+        if let value { append(key, value.json) }
     }
 
+    @inlinable
     public mutating func add<T: JSONWritable>(_ key: String, _ value: [T]?) {
         // A closure, not \.json: a key path is built by the runtime on first use.
-        if let value { members.append((key, .array(value.map { $0.json }))) }
+        if let value { append(key, .array(value.map { $0.json })) }
     }
 
     public mutating func add<T: JSONWritable>(_ key: String, _ value: [String: T]?) {

@@ -50,7 +50,7 @@ enum UserDatabase {
         guard let text = try? FileSystem.readText("/etc/passwd") else { return nil }
         for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
             let fields = line.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
-            if fields.count >= 6, UInt32(Substring(fields[2])) == uid { return String(Substring(fields[5])) }
+            if fields.count >= 6, decimalValue(fields[2]) == UInt64(uid) { return String(Substring(fields[5])) }
         }
         return nil
     }

@@ -178,13 +178,17 @@ struct SpecMounter {
 
     /// At least four octal digits (`0755`), without String(_:radix:)'s generic formatting.
     static func octal(_ mode: UInt32) -> String {
-        var digits: [UInt8] = []
+        var reversed: [UInt8] = []
         var rest = mode
         repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(rest & 7))
+            reversed.append(UInt8(ascii: "0") + UInt8(rest & 7))
             rest >>= 3
-        } while rest != 0 || digits.count < 4
-        return String(decoding: digits.reversed(), as: UTF8.self)
+        } while rest != 0 || reversed.count < 4
+        // An array, not reversed(): String(decoding:) of a lazy collection asked the runtime
+        // whether it had contiguous storage, a scan of every conformance record.
+        var digits = [UInt8](repeating: 0, count: reversed.count)
+        for (i, digit) in reversed.enumerated() { digits[reversed.count - 1 - i] = digit }
+        return String(decoding: digits, as: UTF8.self)
     }
 
     func applyPropagation(_ options: MountOptions, on fd: Int32) throws {
