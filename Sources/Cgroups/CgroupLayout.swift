@@ -53,13 +53,13 @@ public struct CgroupLayout: Equatable, Sendable {
     public init(mountInfo: String, procSelfCgroup: String, cgroupRootIsCgroup2: Bool? = nil) throws {
         let mounts = MountInfo.parseSkippingMalformed(mountInfo, fsTypes: ["cgroup", "cgroup2"])
         var hierarchies: [Hierarchy] = []
-        var claimed = Set<String>()
+        var claimed: [String] = []  // a handful: no Set (its storage type is made at run time)
         for mount in mounts where mount.fsType == "cgroup" {
             let controllers = mount.superOptions.utf8.split(separator: UInt8(ascii: ",")).map { String(Substring($0)) }
                 .filter { Self.isControllerOption($0) && !claimed.contains($0) }
             // A hierarchy mounted twice (bind mounts in nested containers): the first wins.
             guard !controllers.isEmpty else { continue }
-            claimed.formUnion(controllers)
+            claimed.append(contentsOf: controllers)
             hierarchies.append(Hierarchy(mountPoint: mount.mountPoint, root: mount.root, controllers: controllers))
         }
         let cgroup2Mounts = mounts.filter { $0.fsType == "cgroup2" }
@@ -125,7 +125,7 @@ public struct CgroupLayout: Equatable, Sendable {
 
     /// Controllers mounted on this machine (v1), named hierarchies included.
     public var mountedControllers: [String] {
-        hierarchies.flatMap(\.controllers)
+        hierarchies.flatMap { $0.controllers }
     }
 
     static func isControllerOption(_ option: String) -> Bool {
@@ -134,7 +134,7 @@ public struct CgroupLayout: Equatable, Sendable {
     }
 
     /// Every v1 controller the kernel has had (superOptions also hold rw, relatime, ...).
-    static let v1Controllers: Set<String> = [
+    static let v1Controllers = [
         "cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "freezer", "net_cls", "perf_event",
         "net_prio", "hugetlb", "pids", "rdma", "misc", "debug",
     ]

@@ -85,11 +85,10 @@ enum CgroupTree {
 
     /// Directories in `paths`, each once (co-mounted controllers share one), in a stable order.
     static func uniqueDirectories(_ paths: [String: String]) -> [String] {
-        var seen = Set<String>()
         var result: [String] = []
         for key in paths.keys.sorted() {
             let dir = paths[key]!
-            if !dir.isEmpty && seen.insert(dir).inserted { result.append(dir) }
+            if !dir.isEmpty && !result.contains(dir) { result.append(dir) }
         }
         return result
     }

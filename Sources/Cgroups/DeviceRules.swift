@@ -115,8 +115,9 @@ public enum DefaultDeviceRules {
 
     /// The default allow rules, minus the nodes `linuxDevices` redefines.
     public static func rules(excluding linuxDevices: [LinuxDevice]?) -> [LinuxDeviceCgroup] {
-        let redefined = Set((linuxDevices ?? []).map(\.path))
-        return entries.filter { $0.path.map { !redefined.contains($0) } ?? true }.map(\.rule)
+        // Arrays and closures: a Set and key paths had their types made at run time on create.
+        let redefined = (linuxDevices ?? []).map { $0.path }
+        return entries.filter { $0.path.map { !redefined.contains($0) } ?? true }.map { $0.rule }
     }
 
     /// linux.resources.devices followed by the defaults: the full rule list runc programs into

@@ -43,7 +43,7 @@ public enum MountInfo {
 
     /// The same, keeping only mounts of `fsTypes`: the other lines are never made into entries
     /// (the cgroup layout wants 10 lines of a host's 30 to 300).
-    public static func parseSkippingMalformed(_ text: String, fsTypes: Set<String>) -> [MountInfoEntry] {
+    public static func parseSkippingMalformed(_ text: String, fsTypes: [String]) -> [MountInfoEntry] {
         let wanted = fsTypes.map { Array($0.utf8) }
         return lines(text).compactMap { line in
             guard let type = fsTypeField(line), wanted.contains(where: { $0.elementsEqual(type) }) else { return nil }

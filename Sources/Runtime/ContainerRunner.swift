@@ -54,15 +54,25 @@ public struct Runner {
     /// SIGWINCH and SIGURG) and copying a terminal's I/O.
     static func supervise(pid: Int32, signals: Int32, terminal: inout TerminalCopier?) throws -> ExitStatus {
         while true {
-            var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)]
-            if let t = terminal { fds += t.pollFDs }
-            let r = poll(&fds, nfds_t(fds.count), -1)
-            if r < 0 {
-                if errno == EINTR { continue }
-                throw SyscallError("poll", path: "run")
+            let signalled: Bool
+            if let t = terminal {
+                var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)] + t.pollFDs
+                if poll(&fds, nfds_t(fds.count), -1) < 0 {
+                    if errno == EINTR { continue }
+                    throw SyscallError("poll", path: "run")
+                }
+                terminal?.handle(Array(fds[1...]))
+                signalled = fds[0].revents != 0
+            } else {
+                // One pollfd, no [pollfd]: that array type's metadata cost every `run`.
+                var fd = pollfd(fd: signals, events: Int16(POLLIN), revents: 0)
+                if poll(&fd, 1, -1) < 0 {
+                    if errno == EINTR { continue }
+                    throw SyscallError("poll", path: "run")
+                }
+                signalled = fd.revents != 0
             }
-            if fds.count > 1 { terminal?.handle(Array(fds[1...])) }
-            guard fds[0].revents != 0 else { continue }
+            guard signalled else { continue }
             while true {
                 let sig = sl_signalfd_read(signals)
                 if sig < 0 { break }

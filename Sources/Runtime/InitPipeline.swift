@@ -60,7 +60,7 @@ final class InitContext {
     /// Asks the parent for something and waits for its go-ahead.
     func request(_ message: SyncMessage, fd: Int32 = -1, stage: String) throws {
         try sync.send(message, fd: fd)
-        _ = try sync.expect([.proceed], while: stage)
+        _ = try sync.expect(.proceed, while: stage)
     }
 }
 

@@ -24,17 +24,17 @@ public enum InitProcess {
 
         let context: InitContext
         do {
-            let (message, _) = try sync.expect([.bootstrap], while: "bootstrap")
+            let (message, _) = try sync.expect(.bootstrap, while: "bootstrap")
             guard case .bootstrap(let bytes) = message else { exit(1) }
             var bootstrap = try InitBootstrap.read(fromJSON: bytes)
-            let (specMessage, _) = try sync.expect([.spec], while: "bootstrap")
+            let (specMessage, _) = try sync.expect(.spec, while: "bootstrap")
             guard case .spec(let specText) = specMessage else { exit(1) }
             bootstrap.spec = try decodeSpecWithoutSeccomp(specText)
             Logger.shared.format = bootstrap.logJSON ? .json : .text
             Logger.shared.minimum = bootstrap.debug ? .debug : .info
             context = InitContext(bootstrap: bootstrap, sync: sync, fifoFD: fifoFD)
             if bootstrap.hasSeccomp {
-                let (program, _) = try sync.expect([.seccompProgram], while: "bootstrap")
+                let (program, _) = try sync.expect(.seccompProgram, while: "bootstrap")
                 if case .seccompProgram(let bpf) = program { context.seccompBPF = bpf }
             }
         } catch {

@@ -87,7 +87,7 @@ final class InitSession {
 
     /// Runs the conversation to `ready`; returns with init waiting (create) or about to exec.
     func converse(_ h: Handlers, timer: inout StageTimer) throws {
-        let (message, _) = try channel.expect([.childPid], while: "namespaces")
+        let (message, _) = try channel.expect(.childPid, while: "namespaces")
         guard case .childPid(let pid) = message else { throw RuntimeError("sync: no child pid") }
         containerPid = pid
         if let (_, status) = try ProcessInfo.wait(pid: stage1), status != .exited(0) {
@@ -113,7 +113,8 @@ final class InitSession {
         try h.whileInitSetsUp?(pid)
         while true {
             let (message, fd) = try channel.expect(
-                [.needCgroup, .runRuntimeHooks, .consoleMaster, .seccompListener, .ready], while: "init")
+                SyncMessage.Kinds(.needCgroup) | .runRuntimeHooks | .consoleMaster | .seccompListener | .ready,
+                while: "init")
             switch message {
             case .needCgroup:
                 break

@@ -16,7 +16,7 @@ enum InitStages {
     }
 
     static func waitForCgroups(_ c: InitContext) throws {
-        _ = try c.sync.expect([.proceed], while: "cgroups")
+        _ = try c.sync.expect(.proceed, while: "cgroups")
     }
 
     /// Stage 1 joins the container's cgroups itself, before any namespace changes what the
@@ -85,7 +85,7 @@ enum InitStages {
     /// The parent's go-ahead: it has our pid (and wrote our id maps when we have a new user
     /// namespace). Until then we must not write to the shared sync pipe.
     static func waitForParent(_ c: InitContext) throws {
-        _ = try c.sync.expect([.proceed], while: "registration")
+        _ = try c.sync.expect(.proceed, while: "registration")
         if c.newUserNamespace {
             // Root of the new namespace, with its full capability set.
             // uid first, then the IPC namespace, then gid: the order runc's nsexec has, so

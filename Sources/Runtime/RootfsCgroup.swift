@@ -31,14 +31,14 @@ struct CgroupHierarchy: Equatable, Codable {
             guard fields.count == 3 else { continue }
             for subsystem in fields[1].split(separator: ",") { paths[String(subsystem)] = String(fields[2]) }
         }
-        var seen: Set<String> = []
+        var seen: [String] = []
         var result: [CgroupHierarchy] = []
         for entry in mountInfo where entry.fsType == "cgroup" {
             var subsystems: [String] = []
             var firstKey: String?
             for option in entry.superOptions.split(separator: ",").map(String.init)
             where paths[option] != nil && !seen.contains(option) {
-                seen.insert(option)
+                seen.append(option)
                 firstKey = firstKey ?? option
                 subsystems.append(option.hasPrefix("name=") ? String(option.dropFirst(5)) : option)
             }

@@ -102,8 +102,11 @@ extension RootfsSetup {
         var sharedMask: Int32?
         var sharedMaskFailed = false
         defer { if let fd = sharedMask { sys.close(fd) } }
-        var done: Set<String> = []
-        for (index, path) in paths.enumerated() where done.insert(LexicalPath.clean(path)).inserted {
+        var done: [String] = []
+        for (index, path) in paths.enumerated() {
+            let clean = LexicalPath.clean(path)
+            if done.contains(clean) { continue }
+            done.append(clean)
             try inStage("linux.maskedPaths[\(index)]", path) {
                 let fd: Int32
                 do {

@@ -126,7 +126,7 @@ struct SpecMounter {
         throw RootfsViolation("\"\(inside)\" cannot be mounted because it is inside /proc")
     }
 
-    static let lxcfsFiles: Set<String> = [
+    static let lxcfsFiles = [
         "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
         "/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/sys/kernel/ns_last_pid",
         "/proc/sys/crypto/fips_enabled",

@@ -35,7 +35,7 @@ public struct RootfsSetup {
         LexicalPath.absolute(spec.root?.path ?? "rootfs", from: bundle)
     }
 
-    var namespaceTypes: Set<String> { Set((spec.linux?.namespaces ?? []).map(\.type)) }
+    var namespaceTypes: [String] { (spec.linux?.namespaces ?? []).map { $0.type } }
 
     /// Whether /dev is ours to fill: runc leaves it alone only when /dev is bind-mounted.
     public var setsUpDev: Bool {

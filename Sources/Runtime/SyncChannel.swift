@@ -41,6 +41,19 @@ public enum SyncMessage: Equatable {
              seccompListener, ready, failure, needCgroup, seccompProgram, spec
     }
 
+    /// The kinds a receiver accepts next, a bit each: a Set<Kind> had its collection types'
+    /// metadata made at run time in both processes.
+    public struct Kinds {
+        let bits: UInt32
+
+        public init(_ kind: Kind) { bits = 1 << UInt32(kind.rawValue) }
+        private init(bits: UInt32) { self.bits = bits }
+
+        public static func | (kinds: Kinds, kind: Kind) -> Kinds { Kinds(bits: kinds.bits | Kinds(kind).bits) }
+
+        public func contains(_ kind: Kind) -> Bool { bits & Kinds(kind).bits != 0 }
+    }
+
     public var kind: Kind {
         switch self {
         case .bootstrap: .bootstrap
@@ -133,7 +146,11 @@ public struct SyncChannel {
 
     /// Receives one message and checks it is one the caller expects now; a `failure` from the
     /// other side becomes the thrown error.
-    public func expect(_ allowed: Set<SyncMessage.Kind>, while stage: String) throws -> (SyncMessage, Int32) {
+    public func expect(_ kind: SyncMessage.Kind, while stage: String) throws -> (SyncMessage, Int32) {
+        try expect(SyncMessage.Kinds(kind), while: stage)
+    }
+
+    public func expect(_ allowed: SyncMessage.Kinds, while stage: String) throws -> (SyncMessage, Int32) {
         guard let (message, attached) = try receive() else {
             throw RuntimeError("\(stage): init process exited before it was ready")
         }

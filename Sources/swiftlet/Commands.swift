@@ -31,7 +31,7 @@ enum Commands {
     }
 
     /// Commands that never touch the state directory, so need no default --root.
-    static let withoutState: Set<String> = ["spec", "features"]
+    static let withoutState = ["spec", "features"]
 
     static let createFlags: [FlagSpec] = [
         FlagSpec("bundle", "b", value: true), FlagSpec("pid-file", value: true),

@@ -17,17 +17,17 @@ final class SyncChannelTests: XCTestCase {
         sender.start()
         XCTAssertEqual(try b.receive()?.0, .childPid(4242))
         XCTAssertEqual(try b.receive()?.0, .bootstrap(big))
-        XCTAssertThrowsError(try b.expect([.ready], while: "test")) { error in
+        XCTAssertThrowsError(try b.expect(.ready, while: "test")) { error in
             XCTAssertEqual("\(error)", "stage x: boom")
         }
-        XCTAssertEqual(try b.expect([.ready], while: "test").0, .ready)
+        XCTAssertEqual(try b.expect(.ready, while: "test").0, .ready)
     }
 
     func testUnexpectedMessageIsAProtocolError() throws {
         let (a, b) = try SyncChannel.pair()
         defer { a.close(); b.close() }
         try a.send(.proceed)
-        XCTAssertThrowsError(try b.expect([.childPid], while: "namespaces")) { error in
+        XCTAssertThrowsError(try b.expect(.childPid, while: "namespaces")) { error in
             XCTAssertTrue("\(error)".contains("unexpected proceed message during namespaces"), "\(error)")
         }
     }
@@ -37,7 +37,7 @@ final class SyncChannelTests: XCTestCase {
         a.close()
         defer { b.close() }
         XCTAssertNil(try b.receive())
-        XCTAssertThrowsError(try b.expect([.ready], while: "init")) { error in
+        XCTAssertThrowsError(try b.expect(.ready, while: "init")) { error in
             XCTAssertTrue("\(error)".contains("init process exited before it was ready"))
         }
     }
@@ -48,7 +48,7 @@ final class SyncChannelTests: XCTestCase {
         var fds: [Int32] = [-1, -1]
         XCTAssertEqual(pipe(&fds), 0)
         try a.send(.consoleMaster, fd: fds[1])
-        let (message, received) = try b.expect([.consoleMaster], while: "console")
+        let (message, received) = try b.expect(.consoleMaster, while: "console")
         XCTAssertEqual(message, .consoleMaster)
         XCTAssertGreaterThanOrEqual(received, 0)
         XCTAssertEqual(write(received, "x", 1), 1)
@@ -56,5 +56,13 @@ final class SyncChannelTests: XCTestCase {
         XCTAssertEqual(read(fds[0], &byte, 1), 1)
         XCTAssertEqual(byte, UInt8(ascii: "x"))
         close(received); close(fds[0]); close(fds[1])
+    }
+
+    func testKindsHoldExactlyTheKindsGiven() {
+        let kinds = SyncMessage.Kinds(.needCgroup) | .runRuntimeHooks | .ready
+        for kind in [SyncMessage.Kind.bootstrap, .proceed, .childPid, .runRuntimeHooks, .consoleMaster,
+                     .seccompListener, .ready, .failure, .needCgroup, .seccompProgram, .spec] {
+            XCTAssertEqual(kinds.contains(kind), [.needCgroup, .runRuntimeHooks, .ready].contains(kind), "\(kind)")
+        }
     }
 }
