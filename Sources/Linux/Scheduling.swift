@@ -99,6 +99,19 @@ public enum Scheduling {
         }
     }
 
+    /// `everyCPU`, set from a stack buffer: the init's reset after its cgroup move would
+    /// otherwise be the first [UInt64] in the process, its type made at run time.
+    public static func setAffinityToEveryCPU() throws {
+        try withUnsafeTemporaryAllocation(of: UInt64.self, capacity: everyCPUWords) { words in
+            words.initialize(repeating: .max)
+            _ = try check("sched_setaffinity") {
+                sl_sched_setaffinity(0, words.count * MemoryLayout<UInt64>.size, words.baseAddress)
+            }
+        }
+    }
+
+    static let everyCPUWords = 8192 / 64
+
     public static func affinity(pid: Int32 = 0) throws -> BitMask {
         // The kernel refuses a buffer shorter than its CPU mask; grow until it fits.
         var words = 16

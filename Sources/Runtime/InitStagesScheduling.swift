@@ -52,7 +52,7 @@ extension InitStages {
             try applyAffinity(final, field: "process.execCPUAffinity.final")
         } else if plan.resetAfterCgroup {
             // Best effort, as in runc: a process that keeps the runtime's affinity still runs.
-            do { try Scheduling.setAffinity(Scheduling.everyCPU) } catch {
+            do { try Scheduling.setAffinityToEveryCPU() } catch {
                 Logger.shared.warning("resetting the CPU affinity failed, the process keeps the runtime's: \(error)")
             }
         }

@@ -36,6 +36,8 @@ final class BitMaskTests: XCTestCase {
         XCTAssertEqual(BitMask.all(count: 65).words, [UInt64.max, 1])
         XCTAssertEqual(BitMask.all(count: 130).members.count, 130)
         XCTAssertEqual(Scheduling.everyCPU.members.count, 8192)
+        // setAffinityToEveryCPU writes the same mask from a stack buffer.
+        XCTAssertEqual(Scheduling.everyCPU.words, Array(repeating: UInt64.max, count: Scheduling.everyCPUWords))
     }
 }
 
