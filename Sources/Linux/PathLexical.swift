@@ -79,44 +79,39 @@ public enum LexicalPath {
 
     /// The clean form without its leading `/`: `a/b` for `/a//b/`, and "" for `/`.
     public static func relative(_ path: String) -> String {
-        appending(components(path)[...], to: "")
+        joinStrings(components(path), separator: "/")
     }
 
     static func rooted(_ parts: ArraySlice<String>) -> String {
-        appending(parts, to: "/")
-    }
-
-    static func appending(_ parts: ArraySlice<String>, to start: String) -> String {
-        joinStrings(parts, separator: "/", after: start)
+        joinStrings(parts, separator: "/", after: "/")
     }
 
     public static func join(_ base: String, _ path: String) -> String {
         let parts = components(path)
         if parts.isEmpty { return base }
-        var joined = base.utf8.last == UInt8(ascii: "/") ? String(base.dropLast()) : base
-        for part in parts {
-            joined += "/"
-            joined += part
-        }
-        return joined
+        let trimmed = base.utf8.last == UInt8(ascii: "/") ? String(base.dropLast()) : base
+        return joinStrings(parts, separator: "/", after: trimmed + "/")
     }
 
     /// Whether `path` is `root` itself or below it, comparing whole components.
     public static func isInside(_ root: String, _ path: String) -> Bool {
-        let rootParts = components(root)
-        let pathParts = components(path)
-        return pathParts.count >= rootParts.count && pathParts.prefix(rootParts.count).elementsEqual(rootParts)
+        below(root, path) != nil
     }
 
     /// `path` relative to `root` as an absolute path inside it (`/a/b` in root `/a` is `/b`), or
     /// nil when it is outside.
     public static func strip(root: String, _ path: String) -> String? {
+        below(root, path).map(rooted)
+    }
+
+    /// The components of `path` past those of `root`, or nil when `path` is not inside it.
+    private static func below(_ root: String, _ path: String) -> ArraySlice<String>? {
         let rootParts = components(root)
         let pathParts = components(path)
         guard pathParts.count >= rootParts.count, pathParts.prefix(rootParts.count).elementsEqual(rootParts) else {
             return nil
         }
-        return rooted(pathParts.dropFirst(rootParts.count))
+        return pathParts.dropFirst(rootParts.count)
     }
 
     public static func parent(_ path: String) -> String {

@@ -126,5 +126,5 @@ public enum Scheduling {
 
     /// A mask wide enough for any CPU the kernel can have: sched_setaffinity clamps it to
     /// the CPUs that exist and the caller's cpuset, so it means "every CPU allowed".
-    public static let everyCPU = BitMask.all(count: 8192)
+    public static let everyCPU = BitMask.all(count: everyCPUWords * 64)
 }

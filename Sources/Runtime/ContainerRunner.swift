@@ -50,6 +50,13 @@ public struct Runner {
         return status.shellCode
     }
 
+    /// poll(2) without a timeout; false when a signal interrupted it.
+    private static func pollAll(_ fds: UnsafeMutablePointer<pollfd>, _ count: Int) throws -> Bool {
+        if poll(fds, nfds_t(count), -1) >= 0 { return true }
+        if errno == EINTR { return false }
+        throw SyscallError("poll", path: "run")
+    }
+
     /// Waits for `pid` (our child) to exit while forwarding signals to it (all but SIGCHLD,
     /// SIGWINCH and SIGURG) and copying a terminal's I/O.
     static func supervise(pid: Int32, signals: Int32, terminal: inout TerminalCopier?) throws -> ExitStatus {
@@ -57,19 +64,13 @@ public struct Runner {
             let signalled: Bool
             if let t = terminal {
                 var fds = [pollfd(fd: signals, events: Int16(POLLIN), revents: 0)] + t.pollFDs
-                if poll(&fds, nfds_t(fds.count), -1) < 0 {
-                    if errno == EINTR { continue }
-                    throw SyscallError("poll", path: "run")
-                }
+                guard try pollAll(&fds, fds.count) else { continue }
                 terminal?.handle(Array(fds[1...]))
                 signalled = fds[0].revents != 0
             } else {
                 // One pollfd, no [pollfd]: that array type's metadata cost every `run`.
                 var fd = pollfd(fd: signals, events: Int16(POLLIN), revents: 0)
-                if poll(&fd, 1, -1) < 0 {
-                    if errno == EINTR { continue }
-                    throw SyscallError("poll", path: "run")
-                }
+                guard try pollAll(&fd, 1) else { continue }
                 signalled = fd.revents != 0
             }
             guard signalled else { continue }

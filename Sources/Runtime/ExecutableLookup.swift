@@ -21,7 +21,7 @@ enum ExecutableLookup {
         throw RuntimeError("exec: \"\(name)\": executable file not found in $PATH")
     }
 
-    enum Problem: Equatable {
+    enum Problem {
         case stat(errno: Int32)
         case directory
         case notExecutable

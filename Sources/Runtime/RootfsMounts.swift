@@ -178,16 +178,17 @@ struct SpecMounter {
 
     /// At least four octal digits (`0755`), without String(_:radix:)'s generic formatting.
     static func octal(_ mode: UInt32) -> String {
-        var reversed: [UInt8] = []
+        // Filled from the right in an array: String(decoding:) of a reversed() collection asked
+        // the runtime whether it had contiguous storage, a scan of every conformance record.
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: 11)  // UInt32: 11 octal digits
+        var first = digits.count
         var rest = mode
         repeat {
-            reversed.append(UInt8(ascii: "0") + UInt8(rest & 7))
+            first -= 1
+            digits[first] = UInt8(ascii: "0") + UInt8(rest & 7)
             rest >>= 3
-        } while rest != 0 || reversed.count < 4
-        // An array, not reversed(): String(decoding:) of a lazy collection asked the runtime
-        // whether it had contiguous storage, a scan of every conformance record.
-        var digits = [UInt8](repeating: 0, count: reversed.count)
-        for (i, digit) in reversed.enumerated() { digits[reversed.count - 1 - i] = digit }
+        } while rest != 0
+        digits.removeFirst(min(first, digits.count - 4))
         return String(decoding: digits, as: UTF8.self)
     }
 
