@@ -4,7 +4,8 @@
     python3 bench/ab.py [--rounds N] [--crun] LABEL=BINARY LABEL=BINARY ...
 
 For measuring one change against the build before it: `run` of /bin/true (wall and CPU of the
-runtime and its children), peak RSS of `create` (GNU time %M) and `--version`, each binary once
+runtime and its children), the lifecycle phases (create, start, wait for exit, delete, and their
+sum, as bench.py's lifecycle rows), peak RSS of `create` (GNU time %M) and `--version`, each binary once
 per round in rotating order, inside the same private mount + cgroup namespace as bench.py
 (DESIGN.md §5). Prints medians and each binary's ratio to the first. Root only; about 10 s per
 100 rounds and binary.
@@ -17,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -48,7 +50,8 @@ def parse_args(argv):
 
 def measure(a, workdir: str) -> None:
     bundle = os.path.join(workdir, "bundle-true")
-    samples = {label: {"run wall ms": [], "run cpu ms": [], "create rss MiB": [],
+    samples = {label: {"run wall ms": [], "run cpu ms": [], "create ms": [], "start ms": [],
+                       "wait ms": [], "delete ms": [], "lifecycle ms": [], "create rss MiB": [],
                        "--version ms": []} for label, _ in a.pairs}
     roots = {}
     for label, binary in a.pairs:
@@ -66,6 +69,7 @@ def measure(a, workdir: str) -> None:
                 sys.exit(f"ab: {o.describe()}")
             s["run wall ms"].append(o.wall_ns / 1e6)
             s["run cpu ms"].append(o.cpu_ns / 1e6)
+            lifecycle(s, binary, root, bundle, f"ab-l{n}", os.path.join(workdir, "pid"))
             cid = f"ab-c{n}"
             o = procs.run([TIME, "-f", "%M", "-o", rss_file, binary, "--root", root, "create",
                            "--bundle", bundle, cid])
@@ -84,6 +88,28 @@ def measure(a, workdir: str) -> None:
             m = statistics.median(samples[label][metric])
             cells.append(f"{label} {m:.3f} ({m / base:.3f}x)")
         print(f"{metric:16s} " + "   ".join(cells))
+
+
+def lifecycle(s: dict, binary: str, root: str, bundle: str, cid: str, pidfile: str) -> None:
+    """create, start, wait for the container's exit, delete: the lifecycle row of bench.py."""
+    c = procs.run([binary, "--root", root, "create", "--bundle", bundle, "--pid-file", pidfile, cid])
+    if not c.ok:
+        sys.exit(f"ab: {c.describe()}")
+    with open(pidfile) as f:
+        pid = int(f.read())
+    # reap=False: the container may exit while `start` runs; its reap belongs to "wait".
+    st = procs.run([binary, "--root", root, "start", cid], reap=False)
+    if not st.ok:
+        sys.exit(f"ab: {st.describe()}")
+    e = procs.wait_exit(pid)
+    waited = time.perf_counter_ns() - st.end_ns
+    d = procs.run([binary, "--root", root, "delete", cid])
+    if e.rc != 0 or not d.ok:
+        sys.exit(f"ab: container exited {e.rc}; {d.describe()}")
+    for key, ns in (("create ms", c.wall_ns), ("start ms", st.wall_ns), ("wait ms", waited),
+                    ("delete ms", d.wall_ns)):
+        s[key].append(ns / 1e6)
+    s["lifecycle ms"].append((c.wall_ns + st.wall_ns + waited + d.wall_ns) / 1e6)
 
 
 def delete_leftovers(a, workdir: str) -> None:

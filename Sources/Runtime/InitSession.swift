@@ -90,9 +90,6 @@ final class InitSession {
         let (message, _) = try channel.expect(.childPid, while: "namespaces")
         guard case .childPid(let pid) = message else { throw RuntimeError("sync: no child pid") }
         containerPid = pid
-        if let (_, status) = try ProcessInfo.wait(pid: stage1), status != .exited(0) {
-            throw RuntimeError("init stage 1 exited with \(status)")
-        }
         timer.lap("namespaces")
         if let ready = h.namespacesReady {
             try ready(pid)
@@ -106,6 +103,12 @@ final class InitSession {
             try IDMapWriter.write(pid: pid, linux: h.idMaps)
         }
         try channel.send(.proceed)
+        // Stage 1 only exits after childPid: reaped once init goes on, so its exit is not
+        // on the way.
+        stage1Reaped = true  // or not ours to signal any more, if waitpid fails
+        if let (_, status) = try ProcessInfo.wait(pid: stage1), status != .exited(0) {
+            throw RuntimeError("init stage 1 exited with \(status)")
+        }
         if !h.initJoinsCgroup {
             try h.cgroup?.addProcess(pid: pid)
             timer.lap("join cgroup")
@@ -150,9 +153,12 @@ final class InitSession {
         if killed { return }
         killed = true
         if containerPid > 0 { Glibc.kill(containerPid, SIGKILL); _ = try? ProcessInfo.wait(pid: containerPid) }
-        Glibc.kill(stage1, SIGKILL)
-        _ = try? ProcessInfo.wait(pid: stage1)
+        if !stage1Reaped {
+            Glibc.kill(stage1, SIGKILL)
+            _ = try? ProcessInfo.wait(pid: stage1)
+        }
         if let fd = consoleMaster { close(fd); consoleMaster = nil }
     }
     private var killed = false
+    private var stage1Reaped = false
 }

@@ -51,6 +51,8 @@ enum InitStages {
             guard let entry = entries.first(where: { $0.type == kind.rawValue }) else { continue }
             if let path = entry.path, !path.isEmpty {
                 try Namespaces.join(kind, path: path)
+            } else if kind == .network && c.networkNamespaceMade {
+                continue
             } else if kind == .cgroup {
                 // Unshared by init itself once it is in the container's cgroup (joinCgroup).
                 c.newCgroupNamespace = true
@@ -67,6 +69,14 @@ enum InitStages {
             c.cloneFlags &= ~ipc
             c.newIPCNamespaceAsRoot = true
         }
+    }
+
+    /// Stage 1 moves itself into a new network namespace and brings its loopback up; the
+    /// container's init, cloned later, is born in it.
+    static func unshareNetworkNamespace(_ c: InitContext) throws {
+        try Namespaces.unshare(NamespaceKind.network.cloneFlag, what: "network namespace")
+        try InterfaceFlags.bringUp("lo")
+        c.networkNamespaceMade = true
     }
 
     static func unshareTimeNamespace(_ c: InitContext) throws {

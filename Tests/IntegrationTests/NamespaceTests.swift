@@ -79,6 +79,32 @@ final class NamespaceTests: IntegrationTestCase {
         assertNoLeaks()
     }
 
+    /// A new network namespace is made by init's first stage before the cgroups exist when no
+    /// user namespace must own it, and in the clone otherwise: either way the container gets a
+    /// namespace of its own with only `lo`, and `lo` up.
+    func testNewNetworkNamespaceHasOnlyLoopbackUp() throws {
+        for withUserNamespace in [false, true] {
+            let bundle = try makeBundle(["sh", "-c", "readlink /proc/self/ns/net; ip -o link | cut -d: -f2,3"],
+                                        name: withUserNamespace ? "userns" : "plain")
+            if withUserNamespace {
+                bundle.config.setNamespace("user")
+                bundle.config["linux.uidMappings"] = [["containerID": 0, "hostID": 100_000, "size": 65536]]
+                bundle.config["linux.gidMappings"] = [["containerID": 0, "hostID": 100_000, "size": 65536]]
+                // sysfs of a network namespace owned by another user namespace needs its own
+                // mount rights; these checks only need /proc.
+                bundle.config.removeMount(destination: "/sys/fs/cgroup")
+                bundle.config.removeMount(destination: "/sys")
+            }
+            let lines = try output(bundle).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            XCTAssertEqual(lines.count, 2, "user namespace \(withUserNamespace): \(lines)")
+            XCTAssertNotEqual(lines.first, nsLink("self", "net"), "user namespace \(withUserNamespace): not unshared")
+            let link = lines.dropFirst().first ?? ""
+            XCTAssertTrue(link.hasPrefix("lo:"), "user namespace \(withUserNamespace): \(link)")
+            XCTAssertTrue(link.contains(",UP") || link.contains("<UP"), "user namespace \(withUserNamespace): lo is down: \(link)")
+        }
+        assertNoLeaks()
+    }
+
     /// "net:[inode]" of an nsfs file, as readlink of /proc/PID/ns/net prints it.
     private func nsIdentity(_ path: String) throws -> String {
         var info = stat()
