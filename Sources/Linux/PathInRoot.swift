@@ -55,8 +55,9 @@ public struct RootHandle {
     /// Opens the directory at `unsafePath`, creating the missing components (mode `mode`).
     /// Returns an O_PATH fd. A symlink whose target is missing gets that target created,
     /// inside the root: `/mnt -> /srv/data` makes `<root>/srv/data`.
-    public func mkdirAll(_ unsafePath: String, mode: UInt32 = 0o755) throws -> Int32 {
-        if let fd = try openIfExists(unsafePath, flags: OpenFlag.path | OpenFlag.directory) { return fd }
+    /// `knownMissing`: the caller's own open just said ENOENT, so the walk starts at once.
+    public func mkdirAll(_ unsafePath: String, mode: UInt32 = 0o755, knownMissing: Bool = false) throws -> Int32 {
+        if !knownMissing, let fd = try openIfExists(unsafePath, flags: OpenFlag.path | OpenFlag.directory) { return fd }
         let (deepest, missing) = try walkToMissing(unsafePath)
         return try makeDirectories(missing, under: deepest, mode: mode, for: unsafePath)
     }

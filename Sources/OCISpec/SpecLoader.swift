@@ -48,18 +48,20 @@ public func loadProcess(path: String) throws(SpecLoadError) -> Process {
 /// the caller should log.
 public func loadValidSpec(bundle: String, options: ValidationOptions = ValidationOptions())
     throws(SpecLoadError) -> (spec: Spec, warnings: [ValidationIssue]) {
-    let (spec, _, warnings) = try loadValidSpecWithText(bundle: bundle, options: options)
-    return (spec, warnings)
+    try validSpec(text: try readSpecText(bundle: bundle), bundle: bundle, options: options)
 }
 
-/// `loadValidSpec`, also giving the file's bytes: init decodes the very text checked here.
-public func loadValidSpecWithText(bundle: String, options: ValidationOptions = ValidationOptions())
-    throws(SpecLoadError) -> (spec: Spec, text: [UInt8], warnings: [ValidationIssue]) {
-    let path = joinPath(bundle, "config.json")
-    let bytes = try readFileBytes(path)
-    let spec = try decodeJSONFile(Spec.self, bytes: bytes, path: path)
+/// `<bundle>/config.json`'s bytes, not yet decoded (create hands them to init first).
+public func readSpecText(bundle: String) throws(SpecLoadError) -> [UInt8] {
+    try readFileBytes(joinPath(bundle, "config.json"))
+}
+
+/// config.json's bytes (readSpecText) decoded and validated; returns the warnings to log.
+public func validSpec(text: [UInt8], bundle: String, options: ValidationOptions = ValidationOptions())
+    throws(SpecLoadError) -> (spec: Spec, warnings: [ValidationIssue]) {
+    let spec = try decodeJSONFile(Spec.self, bytes: text, path: joinPath(bundle, "config.json"))
     let warnings = try requireValid(spec, bundle: bundle, options: options)
-    return (spec, bytes, warnings)
+    return (spec, warnings)
 }
 
 /// Decodes a config.json the runtime already validated, leaving out `linux.seccomp`: the

@@ -52,30 +52,29 @@ public struct ContainerCreator {
     public func create() throws -> CreatedContainer {
         let bundle = FileSystem.absolute(options.bundle)
         try StateStore.validate(id: options.id)
-        let (spec, specText) = try SpecLoading.load(bundle: bundle)
-        if spec.process == nil { throw RuntimeError("process: must be set for create") }
-        if spec.process?.terminal == true && options.consoleSocket == nil && !options.keepConsoleMaster {
-            throw RuntimeError("cannot allocate tty if runc will detach without setting console socket")
-        }
-        if spec.process?.terminal != true && options.consoleSocket != nil {
-            throw RuntimeError("cannot use console socket if runc will not detach or allocate tty")
-        }
-
-        if spec.linux?.intelRdt != nil {
-            // config-linux.md: without a mounted resctrl the runtime MUST error; with one we
-            // still cannot honour it, so say that instead of ignoring it.
-            if Container.resctrlMountPoint() == nil {
-                throw RuntimeError("linux.intelRdt: no resctrl filesystem is mounted")
-            }
-            throw RuntimeError("linux.intelRdt: Intel RDT is not supported by swiftlet yet")
-        }
+        // Init is spawned before config.json is even read: its exec and start-up (~0.8 ms
+        // here) run on the other CPU while we read, check and claim, and it decodes the
+        // config's text while we validate it. Anything wrong kills it again.
+        let listenFDs = ProcessInfo.getenv("LISTEN_FDS").flatMap(Int.init)
+        let preserved = options.preserveFDs + (listenFDs ?? 0)
+        let session = try InitSession(root: options.root, preserved: preserved)
         let undo = UndoStack()
+        undo.push { session.kill() }
         let started = monotonicNow()
         do {
+            let specText = try SpecLoading.readText(bundle: bundle)
+            // A refused send (init died on its way up) is reported after the config's own errors.
+            var sendError: Error?
+            do { try session.sendSpec(specText) } catch { sendError = error }
+            let spec = try SpecLoading.validated(specText, bundle: bundle)
+            try checkProcess(spec)
+            if let sendError { throw RuntimeError("unable to start container process: \(sendError)") }
             // Held until create returns, so a concurrent start or delete waits for the state file.
             let lock = try store.claim(id: options.id)
             undo.push { try? store.remove(id: options.id) }
-            let result = try withExtendedLifetime(lock) { try build(spec: spec, specText: specText, bundle: bundle, undo: undo) }
+            let result = try withExtendedLifetime(lock) {
+                try build(spec: spec, bundle: bundle, session: session, preserved: preserved, listenFDs: listenFDs, undo: undo)
+            }
             log.debug("create took \(formatMillis(monotonicNow() - started))")
             undo.discard()
             return result
@@ -85,12 +84,31 @@ public struct ContainerCreator {
         }
     }
 
-    private func build(spec: Spec, specText: [UInt8], bundle: String, undo: UndoStack) throws -> CreatedContainer {
+    /// What create refuses before claiming the id.
+    private func checkProcess(_ spec: Spec) throws {
+        if spec.process == nil { throw RuntimeError("process: must be set for create") }
+        if spec.process?.terminal == true && options.consoleSocket == nil && !options.keepConsoleMaster {
+            throw RuntimeError("cannot allocate tty if runc will detach without setting console socket")
+        }
+        if spec.process?.terminal != true && options.consoleSocket != nil {
+            throw RuntimeError("cannot use console socket if runc will not detach or allocate tty")
+        }
+        if spec.linux?.intelRdt != nil {
+            // config-linux.md: without a mounted resctrl the runtime MUST error; with one we
+            // still cannot honour it, so say that instead of ignoring it.
+            if Container.resctrlMountPoint() == nil {
+                throw RuntimeError("linux.intelRdt: no resctrl filesystem is mounted")
+            }
+            throw RuntimeError("linux.intelRdt: Intel RDT is not supported by swiftlet yet")
+        }
+    }
+
+    private func build(spec: Spec, bundle: String, session: InitSession, preserved: Int, listenFDs: Int?,
+                       undo: UndoStack) throws -> CreatedContainer {
         let id = options.id
         var timer = StageTimer(log: log)
+        let prefix = "unable to start container process"
 
-        // Init is spawned first: its exec and start-up run on the other CPU while we compile
-        // seccomp and make the cgroup; it waits for the bootstrap, sent once both are done.
         let fifoPath = store.fifoPath(for: id)
         // Writable by anyone (the container's user opens it for writing at the barrier, after
         // its user switch) and owned by the container's root, as runc makes it.
@@ -104,14 +122,15 @@ public struct ContainerCreator {
         try check("chown", path: fifoPath) { chown(fifoPath, rootUID, rootGID) }
         let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
         defer { close(fifoFD) }
-
-        let listenFDs = ProcessInfo.getenv("LISTEN_FDS").flatMap(Int.init)
-        let preserved = options.preserveFDs + (listenFDs ?? 0)
         let idmapped = try IDMappedSources.prepare(spec: spec, bundle: bundle)
         defer { idmapped.closeAll() }
-        let session = try InitSession(root: options.root, preserved: preserved, fifoFD: fifoFD, namedFDs: idmapped.namedFDs)
-        undo.push { session.kill() }
-        timer.lap("spawn init")
+        do {
+            try session.sendFD(fifoFD, named: PassedFDName.execFifo)
+            for (name, fd) in idmapped.namedFDs.sorted(by: { $0.key < $1.key }) { try session.sendFD(fd, named: name) }
+        } catch {
+            throw RuntimeError("\(prefix): \(error)")
+        }
+        timer.lap("exec fifo")
 
         // Compiling a docker-sized profile costs ~12 ms; the cache keys on the whole profile,
         // libseccomp, the kernel and this build, so a hit is always the same program.
@@ -152,9 +171,8 @@ public struct ContainerCreator {
             bootstrap.cgroupHierarchies = CgroupHierarchy.forContainer(layout: layout, paths: paths)
         }
         bootstrap.cgroupsReadyFollows = toCreate != nil
-        let prefix = "unable to start container process"
         do {
-            try session.sendBootstrap(bootstrap, specText: specText, seccomp: seccomp)
+            try session.sendBootstrap(bootstrap, seccomp: seccomp)
         } catch {
             throw RuntimeError("\(prefix): \(error)")
         }

@@ -84,7 +84,7 @@ public struct ContainerExec {
 
         let cgroup = try execCgroup(container)
         let rootless = container.record.rootless == true
-        let session = try InitSession(root: options.root, preserved: options.preserveFDs, fifoFD: nil)
+        let session = try InitSession(root: options.root, preserved: options.preserveFDs)
         let bootstrap = InitBootstrap(
             mode: .exec, containerID: options.id, bundle: container.record.bundle, spec: spec, noPivot: false,
             consoleToParent: process.terminal == true, preservedFDs: options.preserveFDs, listenFDs: nil,

@@ -1,6 +1,6 @@
 // Idmapped bind mounts (`idmap`, `ridmap`, mount uidMappings/gidMappings): the parent makes
 // each as a detached mount while it is still in the host's user namespace (init, in a new
-// user namespace, could not), and init inherits them as fds named in its environment and
+// user namespace, could not), sends them to init by name over the sync pipe, and init
 // attaches them in place of a plain bind (SpecMounter).
 #if canImport(Glibc)
 import Glibc
@@ -12,11 +12,9 @@ struct IDMappedSources {
     /// config.json mount index -> detached idmapped mount.
     private(set) var trees: [Int: Int32] = [:]
 
-    static func environmentName(mount index: Int) -> String { "_SWIFTLET_IDMAP_FD_\(index)" }
-
-    /// What the init process is spawned with: variable name -> fd.
+    /// What the init process is sent (InitSession.sendFD): name -> fd.
     var namedFDs: [String: Int32] {
-        Dictionary(uniqueKeysWithValues: trees.map { (IDMappedSources.environmentName(mount: $0.key), $0.value) })
+        Dictionary(uniqueKeysWithValues: trees.map { (PassedFDName.idmappedMount($0.key), $0.value) })
     }
 
     static func needsIDMap(_ mount: Mount, _ options: MountOptions) -> Bool {
@@ -79,14 +77,11 @@ struct IDMappedSources {
         for fd in trees.values { close(fd) }
     }
 
-    /// Init's side: the trees the parent passed, found by mount index.
-    static func inherited(mountCount: Int) -> [Int: Int32] {
+    /// Init's side: the trees the parent sent, found by mount index.
+    static func received(_ fds: [String: Int32], mountCount: Int) -> [Int: Int32] {
         var trees: [Int: Int32] = [:]
         for index in 0..<mountCount {
-            let name = environmentName(mount: index)
-            guard let text = ProcessInfo.getenv(name), let fd = Int32(text) else { continue }
-            unsetenv(name)
-            trees[index] = fd
+            if let fd = fds[PassedFDName.idmappedMount(index)] { trees[index] = fd }
         }
         return trees
     }

@@ -49,5 +49,10 @@ public struct InitBootstrap: Codable {
 enum InitEnv {
     static let sync = "_SWIFTLET_SYNC_FD"
     static let log = "_SWIFTLET_LOG_FD"
-    static let fifo = "_SWIFTLET_FIFO_FD"
+}
+
+/// Names of the fds the parent sends init over the sync pipe (SyncMessage.passedFD).
+enum PassedFDName {
+    static let execFifo = "exec fifo"
+    static func idmappedMount(_ index: Int) -> String { "idmapped mount \(index)" }
 }

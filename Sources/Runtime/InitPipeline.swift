@@ -41,6 +41,8 @@ final class InitContext {
     /// The v1 pids cgroup's `tasks` file, opened by stage 1 for the container's init to move
     /// itself after its clone.
     var pidsTasksFD: Int32 = -1
+    /// fds the parent sent by name after spawning us (idmapped mounts, PassedFDName).
+    var passedFDs: [String: Int32] = [:]
     /// Path of the executable, found before the barrier so `create` reports a missing one.
     var executable = ""
     var environment: [String] = []
@@ -60,8 +62,20 @@ final class InitContext {
         self.fifoFD = fifoFD
     }
 
+    /// Stage 2 has not yet read the parent's go-ahead after stage 1's childPid (waitForParent).
+    var registrationPending = false
+
+    /// Reads that go-ahead if still due: before it, a message of ours could interleave with
+    /// stage 1's childPid on the shared pipe.
+    func completeRegistration() throws {
+        guard registrationPending else { return }
+        registrationPending = false
+        _ = try sync.expect(.proceed, while: "registration")
+    }
+
     /// Asks the parent for something and waits for its go-ahead.
     func request(_ message: SyncMessage, fd: Int32 = -1, stage: String) throws {
+        try completeRegistration()
         try sync.send(message, fd: fd)
         _ = try sync.expect(.proceed, while: stage)
     }

@@ -19,20 +19,35 @@ public enum InitProcess {
             exit(2)
         }
         if let logFD = fdFromEnv(InitEnv.log) { Logger.shared.use(fd: logFD) }
-        let fifoFD = fdFromEnv(InitEnv.fifo) ?? -1
         let sync = SyncChannel(fd: syncFD)
 
         let context: InitContext
         do {
-            let (message, _) = try sync.expect(.bootstrap, while: "bootstrap")
-            guard case .bootstrap(let bytes) = message else { exit(1) }
-            var bootstrap = try InitBootstrap.read(fromJSON: bytes)
+            // The spec comes first: we decode it while the parent validates it.
             let (specMessage, _) = try sync.expect(.spec, while: "bootstrap")
             guard case .spec(let specText) = specMessage else { exit(1) }
-            bootstrap.spec = try decodeSpecWithoutSeccomp(specText)
+            let spec = try decodeSpecWithoutSeccomp(specText)
+            var passed: [String: Int32] = [:]
+            var bootstrapBytes: [UInt8]?
+            while bootstrapBytes == nil {
+                let (message, fd) = try sync.expect(SyncMessage.Kinds(.passedFD) | .bootstrap, while: "bootstrap")
+                switch message {
+                case .passedFD(let name):
+                    guard fd >= 0 else { throw RuntimeError("sync: no fd came with \(name)") }
+                    passed[name] = fd
+                case .bootstrap(let bytes):
+                    bootstrapBytes = bytes
+                default:
+                    exit(1)
+                }
+            }
+            var bootstrap = try InitBootstrap.read(fromJSON: bootstrapBytes ?? [])
+            bootstrap.spec = spec
             Logger.shared.format = bootstrap.logJSON ? .json : .text
             Logger.shared.minimum = bootstrap.debug ? .debug : .info
+            let fifoFD = passed.removeValue(forKey: PassedFDName.execFifo) ?? -1
             context = InitContext(bootstrap: bootstrap, sync: sync, fifoFD: fifoFD)
+            context.passedFDs = passed
             if bootstrap.hasSeccomp {
                 let (program, _) = try sync.expect(.seccompProgram, while: "bootstrap")
                 if case .seccompProgram(let bpf) = program { context.seccompBPF = bpf }
@@ -69,10 +84,13 @@ public enum InitProcess {
             exit(0)
         }
 
-        // Stage 2: pid 1 of the container.
+        // Stage 2: pid 1 of the container. Stage 1's childPid may still be on its way to the
+        // parent: nothing is sent before the parent's go-ahead.
+        context.registrationPending = true
         if context.cgroup2FD >= 0 { close(context.cgroup2FD) }
         if joinCgroup2Later, let unified = context.cgroup2Path {
             do { try FileSystem.writeExisting(unified + "/cgroup.procs", "0") } catch {
+                try? context.completeRegistration()
                 fail(sync, "join cgroup \(unified): \(error)")
             }
         }
@@ -87,6 +105,7 @@ public enum InitProcess {
                 reportAfterStart(context, "\(error)")
                 exit(1)
             }
+            try? context.completeRegistration()
             fail(sync, "\(error)")
         }
         execProcess(context)

@@ -32,10 +32,10 @@ final class InitSession {
         var whileInitSetsUp: ((Int32) throws -> Void)?
     }
 
-    /// Spawns `swiftlet init` with the caller's fds 3..<3+preserved, then its sync pipe, log
-    /// and (for create) exec-fifo fds after them, then `namedFDs`, each named by an
-    /// environment variable holding its number.
-    init(root: String, preserved: Int, fifoFD: Int32?, namedFDs: [String: Int32] = [:]) throws {
+    /// Spawns `swiftlet init` with the caller's fds 3..<3+preserved, then its sync pipe and log
+    /// after them, each named by an environment variable holding its number. Anything made
+    /// later (the exec fifo, idmapped mounts) follows over the sync pipe (sendFD).
+    init(root: String, preserved: Int) throws {
         let (parentEnd, childEnd) = try SyncChannel.pair()
         defer { childEnd.close() }
         let exe: Int32
@@ -48,15 +48,7 @@ final class InitSession {
         fds.append(childEnd.fd)
         fds.append(Logger.shared.fd)
         let base = 3 + preserved
-        var env = ["\(InitEnv.sync)=\(base)", "\(InitEnv.log)=\(base + 1)"]
-        if let fifoFD {
-            fds.append(fifoFD)
-            env.append("\(InitEnv.fifo)=\(base + 2)")
-        }
-        for (name, fd) in namedFDs.sorted(by: { $0.key < $1.key }) {
-            env.append("\(name)=\(3 + Int32(fds.count))")
-            fds.append(fd)
-        }
+        let env = ["\(InitEnv.sync)=\(base)", "\(InitEnv.log)=\(base + 1)"]
         let argv = CStringArray(["swiftlet", "init"])
         let envp = CStringArray(env)
         let pid = fds.withUnsafeBufferPointer { buf in
@@ -77,11 +69,23 @@ final class InitSession {
         try channel.send(.proceed)
     }
 
-    /// `specText`: the config as JSON when the caller has it already (create: config.json's
-    /// bytes); otherwise bootstrap.spec is encoded.
-    func sendBootstrap(_ bootstrap: InitBootstrap, specText: [UInt8]? = nil, seccomp: SeccompProgram?) throws {
+    /// The config as JSON, init's first message: for create, config.json's bytes as read.
+    func sendSpec(_ text: [UInt8]) throws {
+        try channel.send(.spec(text))
+        specSent = true
+    }
+    private var specSent = false
+
+    /// An fd init finds by `name` (PassedFDName); between the
+    /// spec and the bootstrap.
+    func sendFD(_ fd: Int32, named name: String) throws {
+        try channel.send(.passedFD(name), fd: fd)
+    }
+
+    /// The bootstrap, after the spec (encoded from bootstrap.spec unless sendSpec sent it).
+    func sendBootstrap(_ bootstrap: InitBootstrap, seccomp: SeccompProgram?) throws {
+        if !specSent { try sendSpec(JSONWriter.bytes(bootstrap.spec.json)) }
         try channel.send(.bootstrap(JSONWriter.bytes(bootstrap.json)))
-        try channel.send(.spec(specText ?? JSONWriter.bytes(bootstrap.spec.json)))
         if let seccomp, !seccomp.isEmpty { try channel.send(.seccompProgram(seccomp.bpf)) }
     }
 

@@ -93,9 +93,13 @@ enum InitStages {
     }
 
     /// The parent's go-ahead: it has our pid (and wrote our id maps when we have a new user
-    /// namespace). Until then we must not write to the shared sync pipe.
+    /// namespace, or moved the netDevices into our network namespace). Until then we must not
+    /// write to the shared sync pipe. With nothing for the parent to do first, the go-ahead is
+    /// only read before our first message (InitContext.completeRegistration): the round trip
+    /// through the parent then overlaps our rootfs setup.
     static func waitForParent(_ c: InitContext) throws {
-        _ = try c.sync.expect(.proceed, while: "registration")
+        let parentActsFirst = c.newUserNamespace || !(c.spec.linux?.netDevices?.isEmpty ?? true)
+        if parentActsFirst { try c.completeRegistration() }
         if c.newUserNamespace {
             // Root of the new namespace, with its full capability set.
             // uid first, then the IPC namespace, then gid: the order runc's nsexec has, so
@@ -127,7 +131,7 @@ enum InitStages {
 
     static func prepareRootfs(_ c: InitContext) throws {
         var setup = RootfsSetup(spec: c.spec, bundle: c.bootstrap.bundle)
-        setup.idmappedSources = IDMappedSources.inherited(mountCount: c.spec.mounts?.count ?? 0)
+        setup.idmappedSources = IDMappedSources.received(c.passedFDs, mountCount: c.spec.mounts?.count ?? 0)
         setup.cgroupHierarchies = c.bootstrap.cgroupHierarchies
         try setup.prepare()
         c.rootfs = setup
@@ -274,6 +278,7 @@ enum InitStages {
     }
 
     static func reportReady(_ c: InitContext) throws {
+        try c.completeRegistration()
         try c.sync.send(.ready)
         c.sync.close()
     }

@@ -28,13 +28,11 @@ struct SpecMounter {
             let adapted = devptsForUserNamespace(m)
             let target = try openMountpoint(adapted)
             defer { sys.close(target.fd) }
-            let mounted = try mountFilesystem(adapted, on: target)
-            sys.close(mounted.fd)
+            try mountFilesystemAndClose(adapted, on: target)
         case "proc":
             let target = try openPseudoFilesystemTarget(m)
             defer { sys.close(target.fd) }
-            let mounted = try mountFilesystem(m, on: target)
-            sys.close(mounted.fd)
+            try mountFilesystemAndClose(m, on: target)
         case "bind":
             try bind(m)
         case "cgroup":
@@ -44,8 +42,7 @@ struct SpecMounter {
         default:
             let target = try openMountpoint(m)
             defer { sys.close(target.fd) }
-            let mounted = try mountFilesystem(m, on: target)
-            sys.close(mounted.fd)
+            try mountFilesystemAndClose(m, on: target)
         }
     }
 
@@ -73,7 +70,7 @@ struct SpecMounter {
             if m.isBind {
                 sourceIsFile = !(try sys.stat(m.source).isDirectory)
             }
-            fd = sourceIsFile ? try root.createFile(destination) : try root.mkdirAll(destination)
+            fd = sourceIsFile ? try root.createFile(destination) : try root.mkdirAll(destination, knownMissing: true)
         }
         do {
             let inside = try root.insidePath(of: fd, for: destination)
@@ -155,6 +152,31 @@ struct SpecMounter {
     /// Mounts a filesystem of `m.type` on `target`, then applies its propagation options and
     /// (unless deferred to finalize) its recursive attributes. Returns the reopened mount.
     func mountFilesystem(_ m: PlannedMount, on target: Target) throws -> Target {
+        try mountOnly(m, on: target)
+        let mounted = try reopen(target)
+        do {
+            try applyPropagation(m.options, on: mounted.fd)
+            if !m.readOnlyDeferred { try applyRecursiveAttributes(m.options, on: mounted.fd) }
+        } catch {
+            sys.close(mounted.fd)
+            throw error
+        }
+        return mounted
+    }
+
+    /// mountFilesystem for callers that do not use the new mount: it is reopened (a path
+    /// lookup and two readlinks) only when its propagation or recursive attributes need it.
+    func mountFilesystemAndClose(_ m: PlannedMount, on target: Target) throws {
+        let applies = !m.options.propagation.isEmpty || (!m.readOnlyDeferred && m.options.hasRecursiveAttributes)
+        if applies {
+            sys.close(try mountFilesystem(m, on: target).fd)
+        } else {
+            try mountOnly(m, on: target)
+        }
+    }
+
+    /// The mount(2) of a filesystem of `m.type` on `target`, nothing after it.
+    private func mountOnly(_ m: PlannedMount, on target: Target) throws {
         var flags = m.options.flags
         if m.readOnlyDeferred { flags &= ~MountFlag.readOnly }
         var data = m.options.dataString
@@ -165,15 +187,6 @@ struct SpecMounter {
             data = data.isEmpty ? prefix : prefix + "," + data
         }
         try mount(on: target.fd, "mount", source: m.source, type: m.type, flags: flags, data: data)
-        let mounted = try reopen(target)
-        do {
-            try applyPropagation(m.options, on: mounted.fd)
-            if !m.readOnlyDeferred { try applyRecursiveAttributes(m.options, on: mounted.fd) }
-        } catch {
-            sys.close(mounted.fd)
-            throw error
-        }
-        return mounted
     }
 
     /// At least four octal digits (`0755`), without String(_:radix:)'s generic formatting.

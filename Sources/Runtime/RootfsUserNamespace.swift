@@ -12,8 +12,7 @@ extension SpecMounter {
         let target = try openPseudoFilesystemTarget(m)
         defer { sys.close(target.fd) }
         do {
-            let mounted = try mountFilesystem(m, on: target)
-            sys.close(mounted.fd)
+            try mountFilesystemAndClose(m, on: target)
             return
         } catch let error as SyscallError where userNamespace && error.errno == EPERM {
         }

@@ -3,13 +3,17 @@ import Linux
 import OCISpec
 
 enum SpecLoading {
-    /// The decoded and validated spec, with config.json's bytes (sent to init as they are);
-    /// validation warnings are logged, errors thrown.
-    static func load(bundle: String) throws -> (Spec, [UInt8]) {
+    /// config.json's bytes, read but not yet checked.
+    static func readText(bundle: String) throws -> [UInt8] {
+        do { return try readSpecText(bundle: bundle) } catch { throw RuntimeError("\(error)") }
+    }
+
+    /// The bytes of readText decoded and validated; warnings are logged, errors thrown.
+    static func validated(_ text: [UInt8], bundle: String) throws -> Spec {
         do {
-            let (spec, text, warnings) = try loadValidSpecWithText(bundle: bundle)
+            let (spec, warnings) = try validSpec(text: text, bundle: bundle)
             for warning in warnings { Logger.shared.warning("\(warning)") }
-            return (spec, text)
+            return spec
         } catch {
             throw RuntimeError("\(error)")
         }

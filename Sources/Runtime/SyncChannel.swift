@@ -9,11 +9,15 @@ import CShims
 import Linux
 
 public enum SyncMessage: Equatable {
-    /// parent → init: everything init needs, as JSON (InitBootstrap).
+    /// parent → init, after the spec: everything else init needs, as JSON (InitBootstrap).
     case bootstrap([UInt8])
-    /// parent → init, right after bootstrap: the container's config as JSON; for create the
-    /// bytes of config.json as read and validated (no second encoding).
+    /// parent → init, first: the container's config as JSON; for create the bytes of
+    /// config.json as read (no second encoding), sent before the parent has validated them so
+    /// init decodes while the parent checks.
     case spec([UInt8])
+    /// parent → init, between spec and bootstrap: the fd attached is the one the text names
+    /// (the exec fifo, an idmapped mount), made after init was spawned.
+    case passedFD(String)
     /// parent → init, right after bootstrap when the config has seccomp: the BPF program,
     /// raw (as JSON numbers it would cost init a slow decode).
     case seccompProgram([UInt8])
@@ -38,7 +42,7 @@ public enum SyncMessage: Equatable {
 
     public enum Kind: UInt8 {
         case bootstrap = 1, proceed, childPid, runRuntimeHooks, consoleMaster,
-             seccompListener, ready, failure, needCgroup, seccompProgram, spec
+             seccompListener, ready, failure, needCgroup, seccompProgram, spec, passedFD
     }
 
     /// The kinds a receiver accepts next, a bit each: a Set<Kind> had its collection types'
@@ -58,6 +62,7 @@ public enum SyncMessage: Equatable {
         switch self {
         case .bootstrap: .bootstrap
         case .spec: .spec
+        case .passedFD: .passedFD
         case .proceed: .proceed
         case .childPid: .childPid
         case .needCgroup: .needCgroup
@@ -74,6 +79,7 @@ public enum SyncMessage: Equatable {
         switch self {
         case .bootstrap(let bytes): return bytes
         case .spec(let bytes): return bytes
+        case .passedFD(let name): return Array(name.utf8)
         case .seccompProgram(let bytes): return bytes
         case .childPid(let pid): return Array(String(pid).utf8)
         case .failure(let text): return Array(text.utf8)
@@ -85,6 +91,7 @@ public enum SyncMessage: Equatable {
         switch kind {
         case .bootstrap: self = .bootstrap(payload)
         case .spec: self = .spec(payload)
+        case .passedFD: self = .passedFD(String(decoding: payload, as: UTF8.self))
         case .proceed: self = .proceed
         case .childPid:
             guard let pid = Int32(String(decoding: payload, as: UTF8.self)) else {
@@ -124,7 +131,20 @@ public struct SyncChannel {
         // The fd rides on the first byte; the rest of a long frame follows as plain writes.
         let first = frame.withUnsafeBytes { sl_send_with_fd(self.fd, $0.baseAddress, 5, attached) }
         if first != 5 { throw SyscallError("sendmsg", path: "sync pipe") }
-        if !payload.isEmpty { try FileSystem.writeAll(fd: self.fd, payload, path: "sync pipe") }
+        if !payload.isEmpty { try sendAll(payload) }
+    }
+
+    /// send(2) with MSG_NOSIGNAL: a peer gone is an EPIPE error, not a SIGPIPE that kills us.
+    private func sendAll(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(self.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SyscallError("send", path: "sync pipe")
+            }
+            offset += n
+        }
     }
 
     /// Receives one message; nil at end of stream (the other side is gone).

@@ -12,6 +12,7 @@ final class BadInputTests: IntegrationTestCase {
     private func assertRejected(_ bundle: TestBundle, mentioning mentions: [String], save: Bool = true,
                                 file: StaticString = #filePath, line: UInt = #line) throws {
         if save { try bundle.save() }
+        let initsBefore = initProcesses()
         for command in ["create", "run"] {
             let id = newID(command)
             let result = try runtime([command, "--bundle", bundle.path, id])
@@ -27,6 +28,18 @@ final class BadInputTests: IntegrationTestCase {
             XCTAssertFalse(try runtime(["state", id]).succeeded, file: file, line: line)
         }
         assertNoLeaks("after a rejected bundle", file: file, line: line)
+        // create spawns its init before it reads config.json: a rejected config must take that
+        // process with it, though nothing of the container's names it yet.
+        XCTAssertEqual(initProcesses().subtracting(initsBefore), [], "a rejected create left its init", file: file, line: line)
+    }
+
+    /// Live `swiftlet init` processes (not yet exec'd into a container's process).
+    private func initProcesses() -> Set<pid_t> {
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
+        return Set(pids.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return data == Data("swiftlet\0init\0".utf8) && processAlive(pid)
+        })
     }
 
     /// The house rule (errors carry context) asks for the file name; runc 1.1.5 only says

@@ -51,12 +51,11 @@ final class IDMappedMountTests: XCTestCase {
         XCTAssertTrue(IDMappedSources.needsIDMap(mapped, MountOptions(parsing: ["bind"])))
     }
 
-    func testInheritedTreesAreFoundByMountIndexAndLeaveTheEnvironment() {
-        setenv(IDMappedSources.environmentName(mount: 2), "9", 1)
-        setenv(IDMappedSources.environmentName(mount: 5), "11", 1)
-        XCTAssertEqual(IDMappedSources.inherited(mountCount: 4), [2: 9], "indexes past the mounts are not looked at")
-        XCTAssertNil(ProcessInfo.getenv(IDMappedSources.environmentName(mount: 2)))
-        unsetenv(IDMappedSources.environmentName(mount: 5))
+    func testReceivedTreesAreFoundByMountIndex() {
+        let received = [PassedFDName.idmappedMount(2): Int32(9), PassedFDName.idmappedMount(5): 11,
+                        PassedFDName.execFifo: 4]
+        XCTAssertEqual(IDMappedSources.received(received, mountCount: 4), [2: 9],
+                       "indexes past the mounts, and other fds, are not looked at")
     }
 
     func testAMountWithoutMappingsNeedsAUserNamespace() throws {

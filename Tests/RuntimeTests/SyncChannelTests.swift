@@ -58,10 +58,35 @@ final class SyncChannelTests: XCTestCase {
         close(received); close(fds[0]); close(fds[1])
     }
 
+    func testPassedFDCarriesItsNameAndFD() throws {
+        let (a, b) = try SyncChannel.pair()
+        defer { a.close(); b.close() }
+        var fds: [Int32] = [-1, -1]
+        XCTAssertEqual(pipe(&fds), 0)
+        defer { close(fds[0]); close(fds[1]) }
+        try a.send(.passedFD(PassedFDName.execFifo), fd: fds[1])
+        let (message, received) = try b.expect(SyncMessage.Kinds(.passedFD) | .bootstrap, while: "bootstrap")
+        XCTAssertEqual(message, .passedFD("exec fifo"))
+        XCTAssertGreaterThanOrEqual(received, 0)
+        XCTAssertEqual(fcntl(received, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC, "received fds close on exec")
+        close(received)
+    }
+
+    /// The parent sends config.json to init before anything checks that init is alive: a
+    /// peer gone must be an error to report, not a SIGPIPE that kills the runtime.
+    func testSendToAGonePeerIsAnErrorNotASignal() throws {
+        let (a, b) = try SyncChannel.pair()
+        b.close()
+        defer { a.close() }
+        XCTAssertThrowsError(try a.send(.spec([UInt8](repeating: 0x20, count: 100_000)))) { error in
+            XCTAssertTrue("\(error)".contains("sync pipe"), "\(error)")
+        }
+    }
+
     func testKindsHoldExactlyTheKindsGiven() {
         let kinds = SyncMessage.Kinds(.needCgroup) | .runRuntimeHooks | .ready
         for kind in [SyncMessage.Kind.bootstrap, .proceed, .childPid, .runRuntimeHooks, .consoleMaster,
-                     .seccompListener, .ready, .failure, .needCgroup, .seccompProgram, .spec] {
+                     .seccompListener, .ready, .failure, .needCgroup, .seccompProgram, .spec, .passedFD] {
             XCTAssertEqual(kinds.contains(kind), [.needCgroup, .runRuntimeHooks, .ready].contains(kind), "\(kind)")
         }
     }
