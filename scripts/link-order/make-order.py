@@ -79,6 +79,45 @@ def function_names(binary: str) -> dict[int, list[str]]:
     return names
 
 
+DATA_TYPES = "BbDdGgRrSsVv"
+
+
+def data_symbols(binary: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of every sized data object, by address."""
+    out = subprocess.run(["nm", "-n", "-S", "--defined-only", binary], check=True, capture_output=True,
+                         text=True).stdout
+    objects = []
+    for line in out.splitlines():
+        fields = line.split()
+        if len(fields) == 4 and fields[2] in DATA_TYPES:
+            start, size = int(fields[0], 16), int(fields[1], 16)
+            if size:
+                objects.append((start, start + size, fields[3]))
+    return objects
+
+
+# The standard library's objects (mangled module name "Swift": $ss..., $sS...) sit in one 86 KB
+# .bss and one .data section of Swift.o, which lld can only move whole: they follow the small
+# objects, so one of them listed first does not push the rest pages apart.
+STDLIB_OBJECT = re.compile(r"^\$s[sS]")
+BIG_OBJECT = 4096
+
+
+def written_data(binary: str, ranges: list[tuple[int, int]]) -> list[str]:
+    """The data objects the workload wrote: listed after the functions, lld puts them first in
+    .data and .bss, so a process writes a few pages of each instead of one page per object. The
+    small ones of our modules, the runtime and the C libraries come first, then the standard
+    library's, then the big ones (the runtime's 64 KB metadata pool, of which a command uses
+    the first pages), smallest first."""
+    written = []
+    for start, end, name in data_symbols(binary):
+        if any(a < end and start < b for a, b in ranges):
+            size = end - start
+            group = 2 if size >= BIG_OBJECT else 1 if STDLIB_OBJECT.match(name) else 0
+            written.append((group, size if group == 2 else 0, start, name))
+    return [name for *_, name in sorted(written)]
+
+
 def build_tracer(workdir: str) -> str:
     tracer = os.path.join(workdir, "trace-functions")
     subprocess.run(["gcc", "-O2", "-Wall", "-o", tracer, os.path.join(HERE, "trace-functions.c")], check=True)
@@ -141,8 +180,13 @@ def trace(binary: str, workdir: str) -> list[str]:
     if r.returncode != 0:
         sys.exit(f"make-order: the traced workload failed:\n{r.stderr.strip()}")
     by_role = {role: [] for role in ROLES}
+    written = []
     for line in r.stdout.splitlines():
-        address, role = line.split()
+        fields = line.split()
+        if fields[0] == "W":
+            written.append((int(fields[1], 16), int(fields[2], 16)))
+            continue
+        address, role = fields
         by_role[role].append(int(address, 16))
     ordered, seen, added = [], set(), []
     for role in ROLES:
@@ -156,7 +200,9 @@ def trace(binary: str, workdir: str) -> list[str]:
     print("link order: functions by the process that first needs them: " + ", ".join(added))
     if not ordered:
         sys.exit("make-order: the trace recorded no functions")
-    return with_variant_siblings(ordered, {n for group in names.values() for n in group})
+    data = written_data(binary, written)
+    print(f"link order: {len(data)} data objects written")
+    return with_variant_siblings(ordered, {n for group in names.values() for n in group}) + data
 
 
 def main() -> int:
@@ -186,7 +232,7 @@ def main() -> int:
         return 0
     with open(a.out, "w") as f:
         f.write("\n".join(ordered) + "\n")
-    print(f"link order: {len(ordered)} functions written to {os.path.relpath(a.out, REPO)}")
+    print(f"link order: {len(ordered)} names written to {os.path.relpath(a.out, REPO)}")
     return 0
 
 

@@ -12,6 +12,12 @@
  * a hit prints "ADDRESS ROLE", puts the byte back and lets the function run. ROLE says which
  * process ran it: cli (a command's own process), fork (a process it forked without exec) or
  * init (the re-exec'd `swiftlet init` and its forks). Each (address, role) prints once.
+ *
+ * It also finds the writable data the processes write: when a process of BINARY exits, or an
+ * init-role one is about to exec the container's process, its writable segments are compared
+ * with the file (zeros for .bss); at the end "W START END" prints each written range (8-byte
+ * words, merged). make-order.py lists the data symbols there, so lld puts them together and a
+ * process copies or zero-fills a few pages of .data and .bss instead of one page per object.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,12 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_PIDS 4194304
 #define HEAD 65536
+#define MAX_RW 8
 
 /* What a task runs: not BINARY, or BINARY in one of the roles (breakpoints armed). */
 enum { UNKNOWN = 0, OTHER = 1, CLI = 2, FORK = 3, INIT = 4, ROLES = 5 };
@@ -42,6 +50,11 @@ static unsigned char *is_entry;     /* one byte per address in [low, high] */
 static unsigned char *printed[ROLES];   /* per role: one byte per address in [low, high] */
 static char head[HEAD];
 static size_t head_len;
+
+/* BINARY's writable PT_LOAD segments: address, size in memory, the file's bytes (filesz of
+ * them, zeros after), and one byte per 8-byte word: written by some process. */
+static struct { uint64_t vaddr, memsz; unsigned char *pristine; unsigned char *written; } rw[MAX_RW];
+static int n_rw;
 
 static void die(const char *what) { perror(what); exit(2); }
 
@@ -115,6 +128,37 @@ static int hit(pid_t pid, int role) {
     return 1;
 }
 
+/* Marks the words of the writable segments that differ from the file in `pid`'s memory. */
+static void record_writes(pid_t pid) {
+    int fd = open_mem(pid);
+    if (fd < 0) return;
+    for (int i = 0; i < n_rw; i++) {
+        unsigned char *now = malloc(rw[i].memsz);
+        if (!now) die("malloc");
+        if (pread(fd, now, rw[i].memsz, (off_t)rw[i].vaddr) == (ssize_t)rw[i].memsz) {
+            for (uint64_t w = 0; w * 8 < rw[i].memsz; w++) {
+                uint64_t at = w * 8, len = rw[i].memsz - at < 8 ? rw[i].memsz - at : 8;
+                if (memcmp(now + at, rw[i].pristine + at, len) != 0) rw[i].written[w] = 1;
+            }
+        }
+        free(now);
+    }
+    close(fd);
+}
+
+static void print_writes(void) {
+    for (int i = 0; i < n_rw; i++) {
+        uint64_t words = (rw[i].memsz + 7) / 8;
+        for (uint64_t w = 0; w < words; w++) {
+            if (!rw[i].written[w]) continue;
+            uint64_t end = w;
+            while (end + 1 < words && rw[i].written[end + 1]) end++;
+            printf("W %lx %lx\n", (unsigned long)(rw[i].vaddr + w * 8), (unsigned long)(rw[i].vaddr + end * 8 + 8));
+            w = end;
+        }
+    }
+}
+
 static void load(const char *binary, const char *entries_path) {
     head_len = read_head(binary, head);
     if (head_len == 0) die(binary);
@@ -156,6 +200,21 @@ static void load(const char *binary, const char *entries_path) {
         if (type == 1 && low >= p_vaddr && high < p_vaddr + p_filesz) off = (off_t)(p_off + low - p_vaddr);
     }
     if (off < 0) { fprintf(stderr, "trace-functions: entries outside one loaded segment\n"); exit(2); }
+    for (int i = 0; i < phnum && n_rw < MAX_RW; i++) {
+        unsigned char ph[56];
+        if (pread(fd, ph, 56, (off_t)(phoff + (uint64_t)i * phentsize)) != 56) die("program header");
+        uint32_t type, flags; uint64_t p_off, p_vaddr, p_filesz, p_memsz;
+        memcpy(&type, ph, 4); memcpy(&flags, ph + 4, 4); memcpy(&p_off, ph + 8, 8);
+        memcpy(&p_vaddr, ph + 16, 8); memcpy(&p_filesz, ph + 32, 8); memcpy(&p_memsz, ph + 40, 8);
+        if (type != 1 || !(flags & 2) || p_memsz == 0) continue;   /* PT_LOAD, PF_W */
+        rw[n_rw].vaddr = p_vaddr;
+        rw[n_rw].memsz = p_memsz;
+        rw[n_rw].pristine = calloc(p_memsz, 1);
+        rw[n_rw].written = calloc(p_memsz / 8 + 1, 1);
+        if (!rw[n_rw].pristine || !rw[n_rw].written) die("malloc");
+        if (pread(fd, rw[n_rw].pristine, p_filesz, (off_t)p_off) != (ssize_t)p_filesz) die("reading data");
+        n_rw++;
+    }
     if (pread(fd, original, len, off) != (ssize_t)len) die("reading the text");
     close(fd);
     for (size_t i = 0; i < n_entries; i++) is_entry[entries[i] - low] = 1;
@@ -179,7 +238,7 @@ int main(int argc, char **argv) {
     int status;
     if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status)) die("waitpid");
     long opts = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
-                PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+                PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT | PTRACE_O_TRACESYSGOOD;
     if (ptrace(PTRACE_SETOPTIONS, child, 0, opts) != 0) die("PTRACE_SETOPTIONS");
     image[child] = OTHER;   /* until its exec */
     ptrace(PTRACE_CONT, child, 0, 0);
@@ -202,7 +261,18 @@ int main(int argc, char **argv) {
         int event = status >> 16;
         if (image[pid] == UNKNOWN)   /* a new task seen before its parent's fork event */
             image[pid] = same_binary(pid) ? FORK : OTHER;
-        if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
+        if (sig == (SIGTRAP | 0x80)) {
+            /* A system call stop of an init-role task (those run under PTRACE_SYSCALL): its
+             * memory goes when it execs the container's process. */
+            struct user_regs_struct regs;
+            if (ptrace(PTRACE_GETREGS, pid, 0, &regs) == 0 &&
+                (regs.orig_rax == SYS_execve || regs.orig_rax == SYS_execveat))
+                record_writes(pid);
+            sig = 0;
+        } else if (sig == SIGTRAP && event == PTRACE_EVENT_EXIT) {
+            if (image[pid] >= CLI) record_writes(pid);
+            sig = 0;
+        } else if (sig == SIGTRAP && event == PTRACE_EVENT_EXEC) {
             if (same_binary(pid)) patch(pid, role_of_exec(pid)); else image[pid] = OTHER;
             sig = 0;
         } else if (sig == SIGTRAP && event != 0) {
@@ -221,8 +291,9 @@ int main(int argc, char **argv) {
         } else if (sig == SIGSTOP && event == 0) {
             sig = 0;   /* the first stop of an auto-attached task */
         }
-        ptrace(PTRACE_CONT, pid, 0, sig);
+        ptrace(image[pid] == INIT ? PTRACE_SYSCALL : PTRACE_CONT, pid, 0, sig);
     }
+    print_writes();
     fflush(stdout);
     if (WIFEXITED(main_status) && WEXITSTATUS(main_status) != 0) {
         fprintf(stderr, "trace-functions: command exited %d\n", WEXITSTATUS(main_status));
