@@ -9,9 +9,11 @@ delete, delete --force, --version, spec, features) under trace-functions, which 
 function of BINARY that any of their processes runs, and which process ran it. The order: what
 the commands' own processes run, in the order first run (the workload starts with `create`,
 whose peak RSS the bench measures), then what only their forked helpers run, then what only
-the re-exec'd init runs. Package.swift hands the list to lld, which lays those functions out
-first in that order; a command's text then faults in a few 64 KiB windows of it instead of
-most of the binary (bench/README.md has the numbers).
+the re-exec'd init runs; after them the data objects those processes write. Package.swift
+hands the list to lld, which lays those functions out first in that order, and the data
+objects first in .data and .bss; a command's text then faults in a few 64 KiB windows of it
+instead of most of the binary, and its writes copy or zero-fill a few pages of data instead of
+one page per object (bench/README.md has the numbers).
 
 --check: write nothing; report how many functions the workload runs that the committed order
 does not name, and exit 1 when more than 2% are missing (the order has gone stale).
@@ -223,7 +225,7 @@ def main() -> int:
             committed = set(f.read().split())
         missing = [n for n in ordered if n not in committed]
         share = len(missing) / len(ordered)
-        print(f"link order: {len(ordered)} functions run, {len(missing)} not in {os.path.relpath(a.out, REPO)} ({share:.1%})")
+        print(f"link order: {len(ordered)} names (functions run, data written), {len(missing)} not in {os.path.relpath(a.out, REPO)} ({share:.1%})")
         for name in missing[:20]:
             print(f"  missing: {name}")
         if share > STALE_FRACTION:
