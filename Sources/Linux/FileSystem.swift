@@ -56,6 +56,12 @@ public enum FileSystem {
     /// content, never a torn one. No fsync, as runc: state and pid files describe processes
     /// that a machine crash ends anyway, and they normally live on a tmpfs (/run).
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws {
+        try commitTemporary(try writeTemporary(for: path, bytes, mode: mode), to: path)
+    }
+
+    /// writeAtomically's first half: the bytes in a temp file beside `path`, whose name it
+    /// returns for commitTemporary.
+    public static func writeTemporary(for path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws -> String {
         let temp = "\(path).tmp-\(getpid())"
         let fd = try check("open", path: temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do {
@@ -66,6 +72,11 @@ public enum FileSystem {
             unlink(temp)
             throw error
         }
+        return temp
+    }
+
+    /// writeAtomically's second half: the temp file takes `path`'s name.
+    public static func commitTemporary(_ temp: String, to path: String) throws {
         do {
             try check("rename", path: path) { rename(temp, path) }
         } catch {

@@ -206,8 +206,8 @@ public struct ContainerCreator {
         if let devices = spec.linux?.netDevices, !devices.isEmpty {
             handlers.namespacesReady = { pid in try NetDevices.move(devices, intoNamespaceOf: pid) }
         }
-        // The state file's content is ready before init is: only writing it waits for ready.
-        var prepared: (record: ContainerRecord, text: [UInt8])?
+        // The state file is written while init sets up; only its rename waits for ready.
+        var prepared: (record: ContainerRecord, staged: String)?
         handlers.whileInitSetsUp = { pid in
             guard let startTime = ProcessInfo.startTime(of: pid) else {
                 throw RuntimeError("container init exited during setup")
@@ -219,7 +219,7 @@ public struct ContainerCreator {
             record.namespacePaths = namespacePaths(spec: spec, pid: pid)
             record.resources = spec.linux?.resources.map { var r = $0; r.devices = nil; return r }
             if let root = spec.root?.path { record.rootfs = root.hasPrefix("/") ? root : bundle + "/" + root }
-            prepared = (record, try store.encoded(record))
+            prepared = (record, try store.stage(encoded: try store.encoded(record), id: id))
         }
         handlers.runtimeHooks = { pid in
             // runtime.md: once prestart hooks have run, a failure still ends in delete, which
@@ -249,10 +249,10 @@ public struct ContainerCreator {
 
         // Still alive once ready: a quick exit in between would leave a stopped container's
         // state, which is what runc reports too.
-        guard let (record, stateText) = prepared, ProcessInfo.isAlive(pid: containerPid, startTime: record.initStartTime) else {
+        guard let (record, staged) = prepared, ProcessInfo.isAlive(pid: containerPid, startTime: record.initStartTime) else {
             throw RuntimeError("\(prefix): container init exited during setup")
         }
-        try store.save(encoded: stateText, id: id)
+        try store.commit(staged: staged, id: id)
         if let pidFile = options.pidFile {
             try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array(String(containerPid).utf8), mode: 0o644)
         }

@@ -27,6 +27,9 @@ struct IDMappedSources {
         defer { for fd in namespaces.values { close(fd) } }
         do {
             for (index, mount) in (spec.mounts ?? []).enumerated() {
+                // Most mounts have neither mappings nor an idmap option: no full parse for them.
+                guard mount.uidMappings != nil || mount.gidMappings != nil
+                        || (mount.options ?? []).contains(where: { $0 == "idmap" || $0 == "ridmap" }) else { continue }
                 let options = MountOptions(parsing: mount.options ?? [])
                 guard needsIDMap(mount, options) else { continue }
                 try context("mounts[\(index)]") {

@@ -85,6 +85,17 @@ public struct StateStore {
         try FileSystem.writeAtomically(statePath(for: id), bytes)
     }
 
+    /// state.json written under a temp name in the container's directory, for `commit` to
+    /// publish later (create writes it while init sets up, and only renames it once init is
+    /// ready). Removing the directory takes a staged file with it.
+    public func stage(encoded bytes: [UInt8], id: String) throws -> String {
+        try FileSystem.writeTemporary(for: statePath(for: id), bytes)
+    }
+
+    public func commit(staged temp: String, id: String) throws {
+        try FileSystem.commitTemporary(temp, to: statePath(for: id))
+    }
+
     /// Written before create makes the cgroup, so `delete --force` can find it even when create
     /// was killed before state.json existed, or state.json is lost. No fsync: cgroups and
     /// processes do not outlive a reboot either, and surviving our own death needs none.
