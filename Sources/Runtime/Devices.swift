@@ -83,14 +83,19 @@ struct DeviceSetup {
     let bindFromHost: Bool
 
     func run(_ nodes: [DeviceNode]) throws {
+        // Every node and link goes in /dev (or under it): each directory is resolved in the
+        // root once, not once per entry.
+        let dirs = Directories(root: root, sys: sys)
+        defer { dirs.closeAll() }
         for node in nodes where LexicalPath.clean(node.path) != "/dev/ptmx" {
-            try inStage(node.path) { try create(node) }
+            try inStage(node.path) { try create(node, in: dirs) }
         }
         try inStage("/dev/ptmx") {
+            let (dir, name) = try dirs.parentAndName("/dev/ptmx")
             do {
-                try root.unlink("/dev/ptmx")
+                try sys.unlinkat(dir, name, flags: 0)
             } catch let error as SyscallError where error.errno == ENOENT {}
-            try root.symlink("pts/ptmx", at: "/dev/ptmx")
+            try sys.symlinkat("pts/ptmx", dir, name)
         }
         var links = [("/proc/self/fd", "/dev/fd"), ("/proc/self/fd/0", "/dev/stdin"),
                      ("/proc/self/fd/1", "/dev/stdout"), ("/proc/self/fd/2", "/dev/stderr")]
@@ -98,16 +103,41 @@ struct DeviceSetup {
         if (try? sys.stat("/proc/kcore")) != nil { links.append(("/proc/kcore", "/dev/core")) }
         for (target, path) in links {
             try inStage(path) {
+                let (dir, name) = try dirs.parentAndName(path)
                 do {
-                    try root.symlink(target, at: path)
+                    try sys.symlinkat(target, dir, name)
                 } catch let error as SyscallError where error.errno == EEXIST {}
             }
         }
     }
 
-    func create(_ node: DeviceNode) throws {
-        let (dir, name) = try root.parentAndName(node.path)
-        defer { sys.close(dir) }
+    /// O_PATH fds of the directories entries go in, by their path in the root, kept open
+    /// while the devices are made.
+    final class Directories {
+        let root: RootHandle
+        let sys: MountSyscalls
+        private var open: [(path: String, fd: Int32)] = []
+        init(root: RootHandle, sys: MountSyscalls) { self.root = root; self.sys = sys }
+
+        /// The directory that holds `unsafePath` (made when missing) and the entry's name.
+        func parentAndName(_ unsafePath: String) throws -> (dirfd: Int32, name: String) {
+            let parts = LexicalPath.components(unsafePath)
+            guard let name = parts.last else { return try root.parentAndName(unsafePath) }
+            let parent = joinStrings(parts.dropLast(), separator: "/")
+            for entry in open where entry.path == parent { return (entry.fd, name) }
+            let (fd, resolvedName) = try root.parentAndName(unsafePath)
+            open.append((parent, fd))
+            return (fd, resolvedName)
+        }
+
+        func closeAll() {
+            for entry in open { sys.close(entry.fd) }
+            open = []
+        }
+    }
+
+    func create(_ node: DeviceNode, in dirs: Directories) throws {
+        let (dir, name) = try dirs.parentAndName(node.path)
         if bindFromHost { return try bindFromHost(node, dir: dir, name: name) }
         let mode = node.fileMode | node.typeBits
         do {

@@ -81,7 +81,7 @@ public struct RootfsSetup {
         for mount in mounts {
             try inStage("mounts[\(mount.index)]", mount.subject) { try mounter.mount(mount) }
         }
-        if setsUpDev {
+        if !mounts.contains(where: { $0.isBind && $0.destination == "/dev" }) {  // setsUpDev, from the plan at hand
             try inStage("devices") {
                 let nodes = try DeviceNode.nodes(for: spec)
                 try DeviceSetup(sys: sys, root: root, bindFromHost: mounter.userNamespace).run(nodes)
