@@ -195,6 +195,13 @@ extension InitContext {
             && !(spec.linux?.namespaces?.contains { $0.type == "user" } ?? false)
     }
 
+    /// Stage 1 clones the container's init into its own memory (sl_clone3_shared_then_exit)
+    /// instead of a copy: the kernel refuses CLONE_VM while a time namespace, new or joined,
+    /// waits for the children, so not with one.
+    var clonesIntoSharedMemory: Bool {
+        !(spec.linux?.namespaces?.contains { $0.type == "time" } ?? false)
+    }
+
     var hasNewMountNamespace: Bool {
         spec.linux?.namespaces?.contains { $0.type == "mount" } ?? false
     }

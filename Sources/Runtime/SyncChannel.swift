@@ -23,7 +23,7 @@ public enum SyncMessage: Equatable {
     case seccompProgram([UInt8])
     /// parent → init: the step init waited for is done (cgroup joined, ids mapped, hooks run).
     case proceed
-    /// stage 1 → parent: the pid (host view) of the container's init.
+    /// stage 1 → parent: the pid (host view) of the container's init, 4 bytes little-endian.
     case childPid(Int32)
     /// init → parent: wait until I am in the container's cgroup (the parent moves init
     /// there while init sets up its rootfs, since the first cgroup migration costs a whole RCU
@@ -81,7 +81,8 @@ public enum SyncMessage: Equatable {
         case .spec(let bytes): return bytes
         case .passedFD(let name): return Array(name.utf8)
         case .seccompProgram(let bytes): return bytes
-        case .childPid(let pid): return Array(String(pid).utf8)
+        // Four bytes, little-endian: stage 1 writes this frame from assembly (sl_clone3_shared_then_exit).
+        case .childPid(let pid): return withUnsafeBytes(of: pid.littleEndian) { Array($0) }
         case .failure(let text): return Array(text.utf8)
         default: return []
         }
@@ -94,9 +95,9 @@ public enum SyncMessage: Equatable {
         case .passedFD: self = .passedFD(String(decoding: payload, as: UTF8.self))
         case .proceed: self = .proceed
         case .childPid:
-            guard let pid = Int32(String(decoding: payload, as: UTF8.self)) else {
-                throw RuntimeError("sync: bad pid in childPid message")
-            }
+            guard payload.count == 4 else { throw RuntimeError("sync: bad pid in childPid message") }
+            let pid = Int32(payload[0]) | Int32(payload[1]) << 8 | Int32(payload[2]) << 16 | Int32(payload[3]) << 24
+            guard pid > 0 else { throw RuntimeError("sync: bad pid in childPid message") }
             self = .childPid(pid)
         case .needCgroup: self = .needCgroup
         case .seccompProgram: self = .seccompProgram(payload)

@@ -151,6 +151,25 @@ final class NamespaceTests: IntegrationTestCase {
         assertNoLeaks()
     }
 
+    /// Init's first stage clones the container's init into its own memory, which the kernel
+    /// refuses while a time namespace waits for the children: with one, new (create) or joined
+    /// (exec), the clone is a copy. Both must still work, with the offsets in force.
+    func testExecIntoATimeNamespace() throws {
+        let bundle = try makeBundle(["sleep", "30"])
+        bundle.config.setNamespace("time")
+        bundle.config["linux.timeOffsets"] = ["boottime": ["secs": 172_800, "nanosecs": 0]]
+        let id = newID()
+        let pid = try create(bundle, id: id)
+        try start(id)
+        let result = try runtime(["exec", id, "cat", "/proc/self/timens_offsets"])
+        XCTAssertTrue(result.succeeded, "\(result)")
+        let rows = result.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        XCTAssertTrue(rows.contains(["boottime", "172800", "0"]), "\(result)")
+        XCTAssertNotEqual(nsLink("\(pid)", "time"), nsLink("self", "time"), "time namespace was not unshared")
+        try delete(id, force: true)
+        assertNoLeaks()
+    }
+
     private func uptime(_ text: String) -> Double {
         Double(text.split(separator: " ").first ?? "") ?? -1
     }

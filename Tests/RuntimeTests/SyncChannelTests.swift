@@ -83,6 +83,14 @@ final class SyncChannelTests: XCTestCase {
         }
     }
 
+    /// Stage 1 writes this frame from assembly (sl_clone3_shared_then_exit): 4 bytes, little-endian.
+    func testChildPidIsFourLittleEndianBytes() throws {
+        XCTAssertEqual(SyncMessage.childPid(0x0102_0304).payload, [4, 3, 2, 1])
+        XCTAssertEqual(try SyncMessage(kind: .childPid, payload: [0x39, 0x30, 0, 0]), .childPid(12345))
+        XCTAssertThrowsError(try SyncMessage(kind: .childPid, payload: [1, 2, 3]))
+        XCTAssertThrowsError(try SyncMessage(kind: .childPid, payload: [0, 0, 0, 0]), "pid 0 is no child")
+    }
+
     func testKindsHoldExactlyTheKindsGiven() {
         let kinds = SyncMessage.Kinds(.needCgroup) | .runRuntimeHooks | .ready
         for kind in [SyncMessage.Kind.bootstrap, .proceed, .childPid, .runRuntimeHooks, .consoleMaster,

@@ -36,6 +36,10 @@ pid_t sl_clone3(uint64_t flags, int exit_signal);
 /* sl_clone3 with CLONE_INTO_CGROUP when cgroup_fd >= 0: the child starts in that cgroup2
  * directory, with no migration (and so none of its global lock). */
 pid_t sl_clone3_into_cgroup(uint64_t flags, int exit_signal, int cgroup_fd);
+/* The container's init cloned into our memory (CLONE_VM) while the caller, stage 1, writes the
+ * sync protocol's childPid frame (kind child_pid_kind) to sync_fd and exits at once. Returns 0
+ * in the child, -1 (errno set) in the caller when the clone failed. */
+pid_t sl_clone3_shared_then_exit(uint64_t flags, int cgroup_fd, int sync_fd, unsigned char child_pid_kind);
 
 /* Forks; the child gets fds[i] as fd 3+i (fds 0-2 inherited), every other fd closed, and execs
  * exe_fd (execveat AT_EMPTY_PATH). Only async-signal-safe calls run in the child. Returns the
