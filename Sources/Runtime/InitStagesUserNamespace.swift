@@ -16,11 +16,16 @@ extension InitStages {
     /// to change: the process keeps the groups it came with (shown as the overflow gid), as
     /// under runc.
     static func setGroupsUnlessDenied(_ gids: [UInt32]) throws {
-        let denied = (try? FileSystem.readText("/proc/self/setgroups"))?.hasPrefix("deny") ?? false
-        if denied {
+        // Tried first: /proc/self/setgroups is only read when the kernel refuses (EPERM), which
+        // is what "deny" makes it do.
+        do {
+            try Credentials.setGroups(gids)
+            return
+        } catch let error as SyscallError where error.errno == EPERM {
+            let denied = (try? FileSystem.readText("/proc/self/setgroups"))?.hasPrefix("deny") ?? false
+            if !denied { throw error }
             if gids.isEmpty { return }
             throw RuntimeError("cannot set supplementary groups \(gids): setgroups is denied in this user namespace (a rootless single-id gid mapping; map a range with newgidmap through /etc/subgid)")
         }
-        try Credentials.setGroups(gids)
     }
 }
