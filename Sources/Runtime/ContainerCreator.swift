@@ -109,29 +109,6 @@ public struct ContainerCreator {
         var timer = StageTimer(log: log)
         let prefix = "unable to start container process"
 
-        let fifoPath = store.fifoPath(for: id)
-        // Writable by anyone (the container's user opens it for writing at the barrier, after
-        // its user switch) and owned by the container's root, as runc makes it.
-        let oldMask = umask(0)
-        let made = mkfifo(fifoPath, 0o622)
-        umask(oldMask)
-        if made != 0 { throw SyscallError("mkfifo", path: fifoPath) }
-        let (uidMappings, gidMappings) = joinedUserNamespaceMappings(spec: spec)
-        let rootUID = hostID(ofContainerID: 0, in: uidMappings)
-        let rootGID = hostID(ofContainerID: 0, in: gidMappings)
-        try check("chown", path: fifoPath) { chown(fifoPath, rootUID, rootGID) }
-        let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
-        defer { close(fifoFD) }
-        let idmapped = try IDMappedSources.prepare(spec: spec, bundle: bundle)
-        defer { idmapped.closeAll() }
-        do {
-            try session.sendFD(fifoFD, named: PassedFDName.execFifo)
-            for (name, fd) in idmapped.namedFDs.sorted(by: { $0.key < $1.key }) { try session.sendFD(fd, named: name) }
-        } catch {
-            throw RuntimeError("\(prefix): \(error)")
-        }
-        timer.lap("exec fifo")
-
         // Compiling a docker-sized profile costs ~12 ms; the cache keys on the whole profile,
         // libseccomp, the kernel and this build, so a hit is always the same program.
         let cache = SeccompCache(directory: options.root + "/.seccomp-cache", salt: "\(BuildInfo.version) \(BuildInfo.commit)")
@@ -171,12 +148,39 @@ public struct ContainerCreator {
             bootstrap.cgroupHierarchies = CgroupHierarchy.forContainer(layout: layout, paths: paths)
         }
         bootstrap.cgroupsReadyFollows = toCreate != nil
+        // The exec fifo and idmapped mounts are made after the bootstrap went, while init
+        // makes its network namespace; it reads them before it clones.
+        bootstrap.passedFDsFollow = 1 + IDMappedSources.mountsNeedingIDMap(in: spec)
         do {
             try session.sendBootstrap(bootstrap, seccomp: seccomp)
         } catch {
             throw RuntimeError("\(prefix): \(error)")
         }
         timer.lap("bootstrap")
+
+        let fifoPath = store.fifoPath(for: id)
+        // Writable by anyone (the container's user opens it for writing at the barrier, after
+        // its user switch) and owned by the container's root, as runc makes it.
+        let oldMask = umask(0)
+        let made = mkfifo(fifoPath, 0o622)
+        umask(oldMask)
+        if made != 0 { throw SyscallError("mkfifo", path: fifoPath) }
+        let (uidMappings, gidMappings) = joinedUserNamespaceMappings(spec: spec)
+        let rootUID = hostID(ofContainerID: 0, in: uidMappings)
+        let rootGID = hostID(ofContainerID: 0, in: gidMappings)
+        try check("chown", path: fifoPath) { chown(fifoPath, rootUID, rootGID) }
+        let fifoFD = try check("open", path: fifoPath) { open(fifoPath, sl_o_path() | O_CLOEXEC) }
+        defer { close(fifoFD) }
+        let idmapped = try IDMappedSources.prepare(spec: spec, bundle: bundle)
+        defer { idmapped.closeAll() }
+        do {
+            try session.sendFD(fifoFD, named: PassedFDName.execFifo)
+            for (name, fd) in idmapped.namedFDs.sorted(by: { $0.key < $1.key }) { try session.sendFD(fd, named: name) }
+        } catch {
+            throw RuntimeError("\(prefix): \(error)")
+        }
+        timer.lap("exec fifo")
+
 
         if let manager = toCreate {
             // Before the cgroup exists: `delete --force` of a create killed from here on finds it.

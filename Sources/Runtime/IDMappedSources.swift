@@ -17,6 +17,21 @@ struct IDMappedSources {
         Dictionary(uniqueKeysWithValues: trees.map { (PassedFDName.idmappedMount($0.key), $0.value) })
     }
 
+    /// Most mounts have neither mappings nor an idmap option: no full option parse for them.
+    static func mayNeedIDMap(_ mount: Mount) -> Bool {
+        mount.uidMappings != nil || mount.gidMappings != nil
+            || (mount.options ?? []).contains(where: { $0 == "idmap" || $0 == "ridmap" })
+    }
+
+    /// How many detached mounts `prepare` makes for this config (init is told before they exist).
+    static func mountsNeedingIDMap(in spec: Spec) -> Int {
+        var count = 0
+        for mount in spec.mounts ?? [] where mayNeedIDMap(mount) && needsIDMap(mount, MountOptions(parsing: mount.options ?? [])) {
+            count += 1
+        }
+        return count
+    }
+
     static func needsIDMap(_ mount: Mount, _ options: MountOptions) -> Bool {
         options.idmap != nil || mount.uidMappings != nil || mount.gidMappings != nil
     }
@@ -27,9 +42,7 @@ struct IDMappedSources {
         defer { for fd in namespaces.values { close(fd) } }
         do {
             for (index, mount) in (spec.mounts ?? []).enumerated() {
-                // Most mounts have neither mappings nor an idmap option: no full parse for them.
-                guard mount.uidMappings != nil || mount.gidMappings != nil
-                        || (mount.options ?? []).contains(where: { $0 == "idmap" || $0 == "ridmap" }) else { continue }
+                guard mayNeedIDMap(mount) else { continue }
                 let options = MountOptions(parsing: mount.options ?? [])
                 guard needsIDMap(mount, options) else { continue }
                 try context("mounts[\(index)]") {

@@ -37,11 +37,15 @@ public struct InitBootstrap: Codable {
     /// The parent makes the cgroups while init starts up, and says `proceed` once they exist:
     /// stage 1 waits for that before joining them.
     var cgroupsReadyFollows: Bool? = nil
+    /// How many passedFD messages (the exec fifo, idmapped mounts) follow the bootstrap: the
+    /// parent makes them after sending it, and stage 1 reads them before it clones.
+    var passedFDsFollow: Int? = nil
 
     /// Everything but the spec, which travels as its own message.
     enum CodingKeys: String, CodingKey {
         case mode, containerID, bundle, noPivot, consoleToParent, preservedFDs, listenFDs, hasSeccomp,
-             seccompFlags, seccompNotify, selfJoinCgroups, debug, logJSON, cgroupHierarchies, cgroupsReadyFollows
+             seccompFlags, seccompNotify, selfJoinCgroups, debug, logJSON, cgroupHierarchies, cgroupsReadyFollows,
+             passedFDsFollow
     }
 }
 

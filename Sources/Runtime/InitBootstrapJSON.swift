@@ -30,6 +30,7 @@ extension InitBootstrap: JSONReadable, JSONWritable {
         logJSON = try o.bool("logJSON")
         cgroupHierarchies = try o.optionalModels("cgroupHierarchies", CgroupHierarchy.self)
         cgroupsReadyFollows = try o.optionalBool("cgroupsReadyFollows")
+        passedFDsFollow = try o.optionalInteger("passedFDsFollow", Int.self)
     }
 
     /// Everything but the spec, which travels as its own message.
@@ -50,6 +51,7 @@ extension InitBootstrap: JSONReadable, JSONWritable {
         o.add("logJSON", logJSON)
         o.add("cgroupHierarchies", cgroupHierarchies)
         o.add("cgroupsReadyFollows", cgroupsReadyFollows)
+        o.add("passedFDsFollow", passedFDsFollow)
         return o.value
     }
 }

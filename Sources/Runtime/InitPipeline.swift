@@ -24,7 +24,8 @@ struct InitStage {
 final class InitContext {
     let bootstrap: InitBootstrap
     let sync: SyncChannel
-    let fifoFD: Int32
+    /// The exec fifo (O_PATH), once stage 1 received it (receivePassedFDs); -1 for exec.
+    var fifoFD: Int32 = -1
     var spec: Spec { bootstrap.spec }
     var process: Process { bootstrap.spec.process ?? Process() }
     /// Set by the namespace stage: the flags init clones its child with.
@@ -56,10 +57,9 @@ final class InitContext {
     /// written there for `start` to report.
     var fifoWriteFD: Int32 = -1
 
-    init(bootstrap: InitBootstrap, sync: SyncChannel, fifoFD: Int32) {
+    init(bootstrap: InitBootstrap, sync: SyncChannel) {
         self.bootstrap = bootstrap
         self.sync = sync
-        self.fifoFD = fifoFD
     }
 
     /// Stage 2 has not yet read the parent's go-ahead after stage 1's childPid (waitForParent).
@@ -93,6 +93,8 @@ enum InitPipeline {
         // The dearest namespace to make (~0.5 ms here, mostly registering lo), made while the
         // parent still makes the cgroups instead of in the clone after them.
         InitStage("network namespace", when: { $0.makesNetworkNamespaceEarly }, InitStages.unshareNetworkNamespace),
+        // Sent after the bootstrap, while we made the network namespace: already here by now.
+        InitStage("receive fds", when: { ($0.bootstrap.passedFDsFollow ?? 0) > 0 }, InitStages.receivePassedFDs),
         InitStage("wait for cgroups", when: { $0.bootstrap.cgroupsReadyFollows == true }, InitStages.waitForCgroups),
         InitStage("join cgroups", when: { $0.bootstrap.selfJoinCgroups != nil }, InitStages.joinCgroupsItself),
         InitStage("initial cpu affinity", when: { $0.bootstrap.mode == .exec && $0.process.execCPUAffinity?.initial != nil },

@@ -27,27 +27,13 @@ public enum InitProcess {
             let (specMessage, _) = try sync.expect(.spec, while: "bootstrap")
             guard case .spec(let specText) = specMessage else { exit(1) }
             let spec = try decodeSpecWithoutSeccomp(specText)
-            var passed: [String: Int32] = [:]
-            var bootstrapBytes: [UInt8]?
-            while bootstrapBytes == nil {
-                let (message, fd) = try sync.expect(SyncMessage.Kinds(.passedFD) | .bootstrap, while: "bootstrap")
-                switch message {
-                case .passedFD(let name):
-                    guard fd >= 0 else { throw RuntimeError("sync: no fd came with \(name)") }
-                    passed[name] = fd
-                case .bootstrap(let bytes):
-                    bootstrapBytes = bytes
-                default:
-                    exit(1)
-                }
-            }
-            var bootstrap = try InitBootstrap.read(fromJSON: bootstrapBytes ?? [])
+            let (message, _) = try sync.expect(.bootstrap, while: "bootstrap")
+            guard case .bootstrap(let bytes) = message else { exit(1) }
+            var bootstrap = try InitBootstrap.read(fromJSON: bytes)
             bootstrap.spec = spec
             Logger.shared.format = bootstrap.logJSON ? .json : .text
             Logger.shared.minimum = bootstrap.debug ? .debug : .info
-            let fifoFD = passed.removeValue(forKey: PassedFDName.execFifo) ?? -1
-            context = InitContext(bootstrap: bootstrap, sync: sync, fifoFD: fifoFD)
-            context.passedFDs = passed
+            context = InitContext(bootstrap: bootstrap, sync: sync)
             if bootstrap.hasSeccomp {
                 let (program, _) = try sync.expect(.seccompProgram, while: "bootstrap")
                 if case .seccompProgram(let bpf) = program { context.seccompBPF = bpf }

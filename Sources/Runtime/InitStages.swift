@@ -15,6 +15,16 @@ enum InitStages {
         if threads != 1 { throw RuntimeError("init must be single-threaded, has \(threads) threads") }
     }
 
+    /// The fds the parent made after the bootstrap, by name (PassedFDName), before the clone
+    /// so the container's init has them.
+    static func receivePassedFDs(_ c: InitContext) throws {
+        for _ in 0..<(c.bootstrap.passedFDsFollow ?? 0) {
+            let (message, fd) = try c.sync.expect(.passedFD, while: "receive fds")
+            guard case .passedFD(let name) = message, fd >= 0 else { throw RuntimeError("sync: a passedFD message without its fd") }
+            if name == PassedFDName.execFifo { c.fifoFD = fd } else { c.passedFDs[name] = fd }
+        }
+    }
+
     static func waitForCgroups(_ c: InitContext) throws {
         _ = try c.sync.expect(.proceed, while: "cgroups")
     }
