@@ -76,8 +76,8 @@ final class InitSession {
     }
     private var specSent = false
 
-    /// An fd init finds by `name` (PassedFDName); between the
-    /// spec and the bootstrap.
+    /// An fd init finds by `name` (PassedFDName); after the bootstrap, which says how many
+    /// follow.
     func sendFD(_ fd: Int32, named name: String) throws {
         try channel.send(.passedFD(name), fd: fd)
     }

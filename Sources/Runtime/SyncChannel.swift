@@ -15,8 +15,9 @@ public enum SyncMessage: Equatable {
     /// config.json as read (no second encoding), sent before the parent has validated them so
     /// init decodes while the parent checks.
     case spec([UInt8])
-    /// parent → init, between spec and bootstrap: the fd attached is the one the text names
-    /// (the exec fifo, an idmapped mount), made after init was spawned.
+    /// parent → init, after the bootstrap (bootstrap.passedFDsFollow of them, read by stage 1
+    /// before it clones): the fd attached is the one the text names (the exec fifo, an
+    /// idmapped mount), made after init was spawned.
     case passedFD(String)
     /// parent → init, right after bootstrap when the config has seccomp: the BPF program,
     /// raw (as JSON numbers it would cost init a slow decode).
