@@ -181,7 +181,6 @@ public struct ContainerCreator {
         }
         timer.lap("exec fifo")
 
-
         if let manager = toCreate {
             // Before the cgroup exists: `delete --force` of a create killed from here on finds it.
             try store.saveRecovery(RecoveryRecord(cgroupPaths: manager.paths), id: id)

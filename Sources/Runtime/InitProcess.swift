@@ -57,28 +57,25 @@ public enum InitProcess {
 
         // With CLONE_PARENT the exit signal is inherited (SIGCHLD, stage 1 was forked); clone3 insists on 0.
         let flags = context.cloneFlags | cloneParent
+        let shared = context.clonesIntoSharedMemory
+        // Shared: returns only in the container's init (0) or on failure; stage 1 reported the
+        // pid and exited. A copy: returns the pid in stage 1, which reports it here.
+        func clone(into cgroupFD: Int32) -> Int32 {
+            shared ? sl_clone3_shared_then_exit(flags, cgroupFD, sync.fd, SyncMessage.Kind.childPid.rawValue)
+                : sl_clone3_into_cgroup(flags, 0, cgroupFD)
+        }
+        var pid = clone(into: context.cgroup2FD)
         var joinCgroup2Later = false
-        if context.clonesIntoSharedMemory {
-            // Returns only in the container's init: stage 1 reported its pid and exited.
-            var cloned = sl_clone3_shared_then_exit(flags, context.cgroup2FD, sync.fd, SyncMessage.Kind.childPid.rawValue)
-            if cloned < 0 && context.cgroup2FD >= 0 {
-                // A cgroup2 directory that cannot take a process by clone (e.g. a threaded or
-                // controller-less domain): clone normally and move the child the slow way.
-                cloned = sl_clone3_shared_then_exit(flags, -1, sync.fd, SyncMessage.Kind.childPid.rawValue)
-                joinCgroup2Later = true
-            }
-            if cloned < 0 { fail(sync, "clone into new namespaces: \(errnoDescription(errno))") }
-        } else {
-            var pid = sl_clone3_into_cgroup(flags, 0, context.cgroup2FD)
-            if pid < 0 && context.cgroup2FD >= 0 {
-                pid = sl_clone3(flags, 0)
-                joinCgroup2Later = true
-            }
-            if pid < 0 { fail(sync, "clone into new namespaces: \(errnoDescription(errno))") }
-            if pid > 0 {
-                do { try sync.send(.childPid(pid)) } catch { exit(1) }
-                exit(0)
-            }
+        if pid < 0 && context.cgroup2FD >= 0 {
+            // A cgroup2 directory that cannot take a process by clone (e.g. a threaded or
+            // controller-less domain): clone normally and move the child the slow way.
+            pid = clone(into: -1)
+            joinCgroup2Later = true
+        }
+        if pid < 0 { fail(sync, "clone into new namespaces: \(errnoDescription(errno))") }
+        if pid > 0 {
+            do { try sync.send(.childPid(pid)) } catch { exit(1) }
+            exit(0)
         }
 
         // Stage 2: pid 1 of the container. Stage 1's childPid may still be on its way to the
