@@ -17,6 +17,8 @@ public final class RecordingSyscalls: MountSyscalls {
     public private(set) var links: [String: String] = [:]
     /// Contents readFile returns (mountinfo, cgroup, uid_map...).
     public var files: [String: String] = [:]
+    /// Permission bits mknodat leaves out of what it makes, as a umask would.
+    public var creationMask: UInt32 = 0
     /// What statfs says per path; anything else is an ext4 with no flags.
     public var filesystems: [String: FilesystemStat] = [:]
     private var descriptors: [Int32: String] = [:]
@@ -227,7 +229,7 @@ public final class RecordingSyscalls: MountSyscalls {
         let at = try location(dirfd, path)
         try injected("mknodat", at)
         if nodes[at] != nil { throw SyscallError("mknodat", path: at, errno: EEXIST) }
-        nodes[at] = FileStat(mode: mode, rdev: device)
+        nodes[at] = FileStat(mode: mode & ~creationMask, rdev: device)
         record("mknod \(at) \(String(mode, radix: 8)) \(DeviceNumber.major(device)):\(DeviceNumber.minor(device))")
     }
 

@@ -181,7 +181,12 @@ public struct Container {
             }
             try? signalInit(SIGKILL)
         }
-        waitForInitExit()
+        if status == .stopped {
+            // Already gone: at most a zombie of ours (`run`'s init) is left to reap.
+            _ = try? ProcessInfo.wait(pid: record.initPid, options: WNOHANG)
+        } else {
+            waitForInitExit()
+        }
         let state = State(ociVersion: record.ociVersion, id: id, status: .stopped, pid: nil,
                           bundle: record.bundle, annotations: record.annotations)
         if let cgroup = cgroup() {

@@ -209,8 +209,11 @@ public struct ContainerCreator {
         if let devices = spec.linux?.netDevices, !devices.isEmpty {
             handlers.namespacesReady = { pid in try NetDevices.move(devices, intoNamespaceOf: pid) }
         }
-        // The state file is written while init sets up; only its rename waits for ready.
+        // The state file and the pid file are written while init sets up; only their renames
+        // wait for ready.
         var prepared: (record: ContainerRecord, staged: String)?
+        var stagedPidFile: (temp: String, path: String)?
+        undo.push { if let staged = stagedPidFile { unlink(staged.temp) } }
         handlers.whileInitSetsUp = { pid in
             guard let startTime = ProcessInfo.startTime(of: pid) else {
                 throw RuntimeError("container init exited during setup")
@@ -223,6 +226,10 @@ public struct ContainerCreator {
             record.resources = spec.linux?.resources.map { var r = $0; r.devices = nil; return r }
             if let root = spec.root?.path { record.rootfs = root.hasPrefix("/") ? root : bundle + "/" + root }
             prepared = (record, try store.stage(encoded: try store.encoded(record), id: id))
+            if let pidFile = options.pidFile {
+                let path = FileSystem.absolute(pidFile)
+                stagedPidFile = (try FileSystem.writeTemporary(for: path, Array(String(pid).utf8), mode: 0o644), path)
+            }
         }
         handlers.runtimeHooks = { pid in
             // runtime.md: once prestart hooks have run, a failure still ends in delete, which
@@ -256,8 +263,9 @@ public struct ContainerCreator {
             throw RuntimeError("\(prefix): container init exited during setup")
         }
         try store.commit(staged: staged, id: id)
-        if let pidFile = options.pidFile {
-            try FileSystem.writeAtomically(FileSystem.absolute(pidFile), Array(String(containerPid).utf8), mode: 0o644)
+        if let staged = stagedPidFile {
+            try FileSystem.commitTemporary(staged.temp, to: staged.path)
+            stagedPidFile = nil
         }
         timer.lap("state")
         return CreatedContainer(record: record, spec: spec, consoleMaster: consoleMaster)

@@ -87,6 +87,10 @@ struct DeviceSetup {
         // root once, not once per entry.
         let dirs = Directories(root: root, sys: sys)
         defer { dirs.closeAll() }
+        // As runc: nodes are made with the umask cleared, so their mode is the one asked for
+        // and create needs no chmod (through /proc/self/fd) to put it right.
+        let oldMask = umask(0)
+        defer { umask(oldMask) }
         for node in nodes where LexicalPath.clean(node.path) != "/dev/ptmx" {
             try inStage(node.path) { try create(node, in: dirs) }
         }
@@ -161,9 +165,12 @@ struct DeviceSetup {
         guard st.type == node.typeBits, node.kind == .fifo || st.rdev == node.device else {
             throw RootfsViolation("new device inode \(node.path) is not the \(node.major):\(node.minor) node asked for")
         }
-        // mknod applied the umask.
-        try sys.fchmodat(AtFlag.fdcwd, sys.procfd(fd), mode: node.fileMode)
-        try sys.fchownat(fd, "", uid: node.uid, gid: node.gid, flags: AtFlag.emptyPath)
+        // Only what mknod did not already get right: the mode unless the umask or the
+        // filesystem changed it, the owner when it is not ours (or a setgid directory's group).
+        if st.permissions != node.fileMode { try sys.fchmodat(AtFlag.fdcwd, sys.procfd(fd), mode: node.fileMode) }
+        if st.uid != node.uid || st.gid != node.gid {
+            try sys.fchownat(fd, "", uid: node.uid, gid: node.gid, flags: AtFlag.emptyPath)
+        }
     }
 
     func bindFromHost(_ node: DeviceNode, dir: Int32, name: String) throws {

@@ -260,15 +260,17 @@ enum InitStages {
         // like CAP_SYS_RESOURCE on some VMs) is a warning, not a failure.
         let requested = CapabilitySet(bits: caps.bounding.bits | caps.effective.bits | caps.permitted.bits
                                       | caps.inheritable.bits | caps.ambient.bits)
-        let available = CapabilitySet((0...caps.lastCapability).filter { sl_prctl(23 /* PR_CAPBSET_READ */, UInt($0), 0, 0, 0) == 1 })
-        let missing = CapabilitySet(bits: requested.bits & ~available.bits)
+        // Only the requested ones are asked about: one prctl each, instead of one per capability
+        // the kernel knows.
+        let missing = CapabilitySet(requested.numbers.filter { sl_prctl(23 /* PR_CAPBSET_READ */, UInt($0), 0, 0, 0) != 1 })
         if !missing.numbers.isEmpty {
             Logger.shared.warning("ignoring capabilities this runtime does not hold itself: \(missing)")
-            caps.bounding = CapabilitySet(bits: caps.bounding.bits & available.bits)
-            caps.effective = CapabilitySet(bits: caps.effective.bits & available.bits)
-            caps.permitted = CapabilitySet(bits: caps.permitted.bits & available.bits)
-            caps.inheritable = CapabilitySet(bits: caps.inheritable.bits & available.bits)
-            caps.ambient = CapabilitySet(bits: caps.ambient.bits & available.bits)
+            let keep = ~missing.bits
+            caps.bounding = CapabilitySet(bits: caps.bounding.bits & keep)
+            caps.effective = CapabilitySet(bits: caps.effective.bits & keep)
+            caps.permitted = CapabilitySet(bits: caps.permitted.bits & keep)
+            caps.inheritable = CapabilitySet(bits: caps.inheritable.bits & keep)
+            caps.ambient = CapabilitySet(bits: caps.ambient.bits & keep)
         }
         try caps.prepareForUserSwitch()
         try caps.dropBoundingSet()

@@ -11,8 +11,11 @@ struct GlobalOptions {
     var debug = false
     var logJSON = false
     var systemdCgroup = false
-    /// `--rootless auto|true|false` resolved: unprivileged over the host.
-    var rootless = false
+    /// `--rootless auto|true|false` as given.
+    var rootlessSetting = RootlessSetting.auto
+    /// The setting resolved: unprivileged over the host. Worked out when asked (auto reads
+    /// /proc/self/uid_map), which only create, run and a default --root do.
+    var rootless: Bool { Rootless.resolve(rootlessSetting) }
 }
 
 enum CLI {
@@ -31,7 +34,7 @@ enum CLI {
             return fail(error)
         }
         if parsed.has("version") { print(Version.text); return 0 }
-        do { global.rootless = Rootless.resolve(try RootlessSetting(flag: parsed.value("rootless"))) } catch { return fail(error) }
+        do { global.rootlessSetting = try RootlessSetting(flag: parsed.value("rootless")) } catch { return fail(error) }
         global.debug = parsed.has("debug")
         global.systemdCgroup = parsed.has("systemd-cgroup")
         let log = Logger.shared

@@ -24,11 +24,11 @@ final class RootfsDevicesTests: XCTestCase {
         sys.addFile("/proc/kcore")
         sys.addFile("/bundle/rootfs/dev/ptmx")
         try RootfsSetup(spec: makeSpec([]), bundle: "/bundle", syscalls: sys).prepare()
+        // Made with the umask cleared and by their owner: no chmod or chown follows.
         var expected: [String] = []
         for (name, major, minor) in [("null", 1, 3), ("random", 1, 8), ("full", 1, 7), ("tty", 5, 0),
                                      ("zero", 1, 5), ("urandom", 1, 9)] {
-            expected += ["mknod /bundle/rootfs/dev/\(name) 20666 \(major):\(minor)",
-                         "chmod /bundle/rootfs/dev/\(name) 666", "chown /bundle/rootfs/dev/\(name) 0:0"]
+            expected += ["mknod /bundle/rootfs/dev/\(name) 20666 \(major):\(minor)"]
         }
         expected += [
             "unlink /bundle/rootfs/dev/ptmx",
@@ -66,6 +66,19 @@ final class RootfsDevicesTests: XCTestCase {
         XCTAssertTrue(calls.contains("chown /bundle/rootfs/dev/null 7:8"))
         XCTAssertTrue(calls.contains("mkdir /bundle/rootfs/dev/disk 755"))
         XCTAssertTrue(calls.contains("symlink /bundle/rootfs/dev/ptmx -> pts/ptmx"))
+    }
+
+    func testANodeMadeWithOtherPermissionsIsChmodded() throws {
+        let sys = makeRecordingSyscalls()
+        sys.creationMask = 0o022
+        var spec = makeSpec([])
+        spec.linux?.devices = [device("/dev/fuse", "c", 10, 229, mode: 0o640)]
+        try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).prepare()
+        let calls = devCalls(sys)
+        XCTAssertTrue(calls.contains("chmod /bundle/rootfs/dev/null 666"))
+        // 0640 survives a 022 mask: nothing to put right.
+        XCTAssertFalse(calls.contains { $0.hasPrefix("chmod /bundle/rootfs/dev/fuse") })
+        XCTAssertFalse(calls.contains { $0.hasPrefix("chown") })
     }
 
     func testBadDeviceTypeNamesTheField() {
