@@ -59,4 +59,10 @@ extension RealSyscalls {
     public func moveMount(_ tree: Int32, onto targetFD: Int32) throws {
         try IDMappedMount.attach(tree, onto: targetFD)
     }
+
+    public func cloneMount(_ fd: Int32, recursive: Bool) throws -> Int32 {
+        let flags = IDMappedMount.openTreeClone | IDMappedMount.openTreeCloexec | UInt32(AtFlag.emptyPath)
+            | (recursive ? AtFlag.recursive : 0)
+        return try check("open_tree") { sl_open_tree(fd, "", flags) }
+    }
 }

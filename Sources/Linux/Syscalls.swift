@@ -58,8 +58,11 @@ public protocol MountSyscalls {
     func unmount(_ target: String, flags: Int32) throws
     func mountSetattr(dirfd: Int32, path: String, flags: UInt32, attributes: MountAttributes) throws
     func pivotRoot(newRoot: String, putOld: String) throws
-    /// move_mount(2) of a detached mount (an idmapped one from the runtime) onto an fd.
+    /// move_mount(2) of a detached mount (an idmapped one from the runtime, a cloneMount) onto an fd.
     func moveMount(_ tree: Int32, onto targetFD: Int32) throws
+    /// open_tree(2) with OPEN_TREE_CLONE of the mount an O_PATH fd refers to: a detached copy
+    /// (with its submounts when `recursive`, as an rbind), close-on-exec.
+    func cloneMount(_ fd: Int32, recursive: Bool) throws -> Int32
 
     // Opening and resolving.
     func openat2(_ dirfd: Int32, _ path: String, flags: Int32, mode: UInt32, resolve: UInt64) throws -> Int32

@@ -22,6 +22,7 @@ public final class RecordingSyscalls: MountSyscalls {
     /// What statfs says per path; anything else is an ext4 with no flags.
     public var filesystems: [String: FilesystemStat] = [:]
     private var descriptors: [Int32: String] = [:]
+    private var clonedTrees: Set<Int32> = []
     private var nextDescriptor: Int32 = 100
     private var failures: [(operation: String, path: String?, errno: Int32, skip: Int, remaining: Int)] = []
 
@@ -157,14 +158,32 @@ public final class RecordingSyscalls: MountSyscalls {
     }
 
     public func mountSetattr(dirfd: Int32, path: String, flags: UInt32, attributes: MountAttributes) throws {
-        try injected("mount_setattr", fdPath(path) ?? path)
-        record("mount_setattr \(render(path)) flags=0x\(String(flags, radix: 16)) set=0x\(String(attributes.set, radix: 16)) clear=0x\(String(attributes.clear, radix: 16))")
+        let subject = path.isEmpty ? treeName(dirfd) : render(path)
+        try injected("mount_setattr", path.isEmpty ? descriptors[dirfd] : fdPath(path) ?? path)
+        record("mount_setattr \(subject) flags=0x\(String(flags, radix: 16)) set=0x\(String(attributes.set, radix: 16)) clear=0x\(String(attributes.clear, radix: 16))")
     }
 
     public func moveMount(_ tree: Int32, onto targetFD: Int32) throws {
         let target = descriptors[targetFD] ?? "fd \(targetFD)"
         try injected("move_mount", target)
-        record("move_mount tree=\(tree) fd:\(target)")
+        record("move_mount \(treeName(tree)) fd:\(target)")
+    }
+
+    public func cloneMount(_ fd: Int32, recursive: Bool) throws -> Int32 {
+        let source = descriptors[fd] ?? "fd \(fd)"
+        try injected("open_tree", source)
+        record("open_tree fd:\(source) clone" + (recursive ? "|rec" : ""))
+        let tree = nextDescriptor
+        nextDescriptor += 1
+        descriptors[tree] = source
+        clonedTrees.insert(tree)
+        return tree
+    }
+
+    /// A tree cloneMount made, by the path it was cloned from; an fd from elsewhere (the
+    /// runtime's idmapped mounts) by number.
+    private func treeName(_ fd: Int32) -> String {
+        clonedTrees.contains(fd) ? "tree:" + (descriptors[fd] ?? "?") : "tree=\(fd)"
     }
 
     public func pivotRoot(newRoot: String, putOld: String) throws {
@@ -200,7 +219,10 @@ public final class RecordingSyscalls: MountSyscalls {
         return try open(target, flags: flags)
     }
 
-    public func close(_ fd: Int32) { descriptors[fd] = nil }
+    public func close(_ fd: Int32) {
+        descriptors[fd] = nil
+        clonedTrees.remove(fd)
+    }
 
     public func dup3(_ fd: Int32, _ target: Int32) throws {
         try injected("dup3", nil)

@@ -120,18 +120,55 @@ final class RootfsPivotFinalizeTests: XCTestCase {
             "mount - /dev - bind|remount|rdonly|nosuid",
             "mount_setattr /tmp flags=0x8000 set=0x1 clear=0x0",
             "mount - / - bind|remount|rdonly",
-            "mount fd:/proc/sys fd:/proc/sys - bind|rec",
-            "mount - fd:/proc/sys - bind|remount|rdonly|nosuid|noexec",
-            "mount fd:/proc/sysrq-trigger fd:/proc/sysrq-trigger - bind|rec",
-            "mount - fd:/proc/sysrq-trigger - bind|remount|rdonly",
-            "mount fd:/dev/null fd:/proc/kcore - bind",
+            // Binds are clones attached by fd; only the read-only flag is set on them.
+            "open_tree fd:/proc/sys clone|rec",
+            "mount_setattr tree:/proc/sys flags=0x1000 set=0x1 clear=0x0",
+            "move_mount tree:/proc/sys fd:/proc/sys",
+            "open_tree fd:/proc/sysrq-trigger clone|rec",
+            "mount_setattr tree:/proc/sysrq-trigger flags=0x1000 set=0x1 clear=0x0",
+            "move_mount tree:/proc/sysrq-trigger fd:/proc/sysrq-trigger",
+            "open_tree fd:/dev/null clone",
+            "move_mount tree:/dev/null fd:/proc/kcore",
             "mount tmpfs fd:/proc/acpi tmpfs rdonly nr_blocks=1,nr_inodes=1",
-            "mount fd:/dev/null fd:/proc/keys - bind",
+            "open_tree fd:/dev/null clone",
+            "move_mount tree:/dev/null fd:/proc/keys",
             // Later directories share the first mask.
-            "mount fd:/proc/acpi fd:/proc/scsi - bind",
-            "mount fd:/proc/acpi fd:/sys/firmware - bind",
+            "open_tree fd:/proc/acpi clone",
+            "move_mount tree:/proc/acpi fd:/proc/scsi",
+            "open_tree fd:/proc/acpi clone",
+            "move_mount tree:/proc/acpi fd:/sys/firmware",
         ])
         XCTAssertEqual(sys.openDescriptors, [])
+    }
+
+    /// Before open_tree(2) (5.2) or mount_setattr(2) (5.12): binds through /proc/self/fd and
+    /// a read-only remount, with the flags the path already has kept.
+    func testFinalizeBindsTheOldWayWithoutTheNewMountAPI() throws {
+        for missing in ["open_tree", "mount_setattr"] {
+            let sys = finalizeSyscalls()
+            sys.fail(missing, errno: ENOSYS, times: 10)
+            var spec = makeSpec([])
+            spec.linux?.readonlyPaths = ["/proc/sys"]
+            spec.linux?.maskedPaths = ["/proc/kcore", "/proc/acpi", "/sys/firmware"]
+            try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).finalize()
+            let expectedMasks = missing == "open_tree" ? [
+                "mount fd:/dev/null fd:/proc/kcore - bind",
+                "mount tmpfs fd:/proc/acpi tmpfs rdonly nr_blocks=1,nr_inodes=1",
+                "mount fd:/proc/acpi fd:/sys/firmware - bind",
+            ] : [
+                // Plain binds need no mount_setattr: they still go by clone.
+                "open_tree fd:/dev/null clone",
+                "move_mount tree:/dev/null fd:/proc/kcore",
+                "mount tmpfs fd:/proc/acpi tmpfs rdonly nr_blocks=1,nr_inodes=1",
+                "open_tree fd:/proc/acpi clone",
+                "move_mount tree:/proc/acpi fd:/sys/firmware",
+            ]
+            XCTAssertEqual(sys.calls.filter { !$0.hasPrefix("open_tree fd:/proc/sys") }, [
+                "mount fd:/proc/sys fd:/proc/sys - bind|rec",
+                "mount - fd:/proc/sys - bind|remount|rdonly|nosuid|noexec",
+            ] + expectedMasks, missing)
+            XCTAssertEqual(sys.openDescriptors, [], missing)
+        }
     }
 
     func testFinalizeCreatesAMissingCwdBeforeTheRootTurnsReadOnly() throws {
@@ -152,15 +189,17 @@ final class RootfsPivotFinalizeTests: XCTestCase {
     func testMaskFallsBackWhenTheSharedBindOrOneInodeIsRefused() throws {
         let sys = finalizeSyscalls()
         sys.fail("mount", at: "/proc/acpi", errno: EINVAL)
-        sys.fail("mount", at: "/proc/scsi", errno: EPERM)
+        sys.fail("move_mount", at: "/proc/scsi", errno: EPERM)
         var spec = makeSpec([])
         spec.linux?.maskedPaths = ["/proc/acpi", "/proc/scsi", "/sys/firmware"]
         try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).finalize()
         XCTAssertEqual(sys.calls, [
             "mount tmpfs fd:/proc/acpi tmpfs rdonly nr_blocks=1,nr_inodes=2",
+            "open_tree fd:/proc/acpi clone",
             "mount tmpfs fd:/proc/scsi tmpfs rdonly nr_blocks=1,nr_inodes=1",
             "mount tmpfs fd:/sys/firmware tmpfs rdonly nr_blocks=1,nr_inodes=1",
         ])
+        XCTAssertEqual(sys.openDescriptors, [])
     }
 
     func testMaskingNeedsTheRealDevNull() {
