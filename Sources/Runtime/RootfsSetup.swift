@@ -61,12 +61,16 @@ public struct RootfsSetup {
 
         // Nothing mounted from here on may propagate back to the host: make the whole tree
         // slave (or what rootfsPropagation asks) before touching it.
+        let tree = propagation ?? (MountFlag.slave | MountFlag.recursive)
         try inStage("rootfsPropagation", "/") {
-            try sys.mount(source: nil, target: "/", type: nil,
-                          flags: propagation ?? (MountFlag.slave | MountFlag.recursive), data: nil)
+            try sys.mount(source: nil, target: "/", type: nil, flags: tree, data: nil)
         }
+        // After a recursive slave, private or unbindable `/` no mount here is shared, which is
+        // what pivot_root and the bind below need: only a shared or non-recursive propagation
+        // leaves the rootfs's parent mount to unshare (runc, too, touches it only when shared).
+        let nothingShared = tree & MountFlag.recursive != 0 && tree & MountFlag.shared == 0
         try inStage("rootfs", rootfs) {
-            try makeParentMountUnshared(of: rootfs, propagation: propagation)
+            if !nothingShared { try makeParentMountUnshared(of: rootfs, propagation: propagation) }
             // pivot_root needs the new root to be a mount point.
             try sys.mount(source: rootfs, target: rootfs, type: "bind",
                           flags: MountFlag.bind | MountFlag.recursive, data: nil)

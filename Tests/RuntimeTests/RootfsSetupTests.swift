@@ -56,9 +56,8 @@ final class RootfsSetupTests: XCTestCase {
         let setup = RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys)
         XCTAssertTrue(setup.setsUpDev)
         try setup.prepare()
-        XCTAssertEqual(Array(mountCalls(sys).prefix(10)), [
+        XCTAssertEqual(Array(mountCalls(sys).prefix(9)), [
             "mount - / - rec|slave",
-            "mount - /bundle/rootfs - private",
             "mount /bundle/rootfs /bundle/rootfs bind bind|rec",
             "mount proc fd:/bundle/rootfs/proc proc nosuid|nodev|noexec",
             "mkdir /bundle/rootfs/run 755",
@@ -77,20 +76,32 @@ final class RootfsSetupTests: XCTestCase {
         let sys = makeRecordingSyscalls()
         sys.fail("mount", at: "/bundle/rootfs", errno: EINVAL)
         sys.fail("mount", at: "/bundle", errno: EINVAL)
-        try RootfsSetup(spec: makeSpec([devBind]), bundle: "/bundle", syscalls: sys).prepare()
+        // Shared: the parent mount must be unshared for pivot_root.
+        var spec = makeSpec([devBind])
+        spec.linux?.rootfsPropagation = "rshared"
+        try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).prepare()
         XCTAssertEqual(Array(mountCalls(sys).prefix(3)), [
-            "mount - / - rec|slave", "mount - / - private", "mount /bundle/rootfs /bundle/rootfs bind bind|rec",
+            "mount - / - rec|shared", "mount - / - private", "mount /bundle/rootfs /bundle/rootfs bind bind|rec",
         ])
     }
 
     func testRootfsPropagationIsUsedForTheTreeAndSlaveForTheParent() throws {
-        for (value, tree, parent) in [("rshared", "rec|shared", "private"), ("rslave", "rec|slave", "slave"),
-                                      ("private", "private", "private")] {
+        // A shared or non-recursive propagation leaves the rootfs's parent mount to unshare.
+        for (value, tree, parent) in [("rshared", "rec|shared", "private"), ("private", "private", "private"),
+                                      ("slave", "slave", "slave")] {
             let sys = makeRecordingSyscalls()
             var spec = makeSpec([devBind])
             spec.linux?.rootfsPropagation = value
             try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).prepare()
             XCTAssertEqual(Array(mountCalls(sys).prefix(2)), ["mount - / - \(tree)", "mount - /bundle/rootfs - \(parent)"], value)
+        }
+        // A recursive slave, private or unbindable one leaves nothing shared: the bind comes next.
+        for (value, tree) in [("rslave", "rec|slave"), ("rprivate", "rec|private"), ("runbindable", "rec|unbindable")] {
+            let sys = makeRecordingSyscalls()
+            var spec = makeSpec([devBind])
+            spec.linux?.rootfsPropagation = value
+            try RootfsSetup(spec: spec, bundle: "/bundle", syscalls: sys).prepare()
+            XCTAssertEqual(Array(mountCalls(sys).prefix(2)), ["mount - / - \(tree)", "mount /bundle/rootfs /bundle/rootfs bind bind|rec"], value)
         }
         var spec = makeSpec([])
         spec.linux?.rootfsPropagation = "sideways"
