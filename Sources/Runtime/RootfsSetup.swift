@@ -70,7 +70,7 @@ public struct RootfsSetup {
         // leaves the rootfs's parent mount to unshare (runc, too, touches it only when shared).
         let nothingShared = tree & MountFlag.recursive != 0 && tree & MountFlag.shared == 0
         try inStage("rootfs", rootfs) {
-            if !nothingShared { try makeParentMountUnshared(of: rootfs, propagation: propagation) }
+            if !nothingShared { try makeParentMountUnshared(of: rootfs, treePropagation: tree) }
             // pivot_root needs the new root to be a mount point.
             try sys.mount(source: rootfs, target: rootfs, type: "bind",
                           flags: MountFlag.bind | MountFlag.recursive, data: nil)
@@ -97,8 +97,8 @@ public struct RootfsSetup {
     /// pivot_root fails when the new root's parent mount is shared, and a shared parent would
     /// also carry our bind of the rootfs back to the host. Walk up to the mount point holding
     /// the rootfs (mount(2) says EINVAL for a path that is no mount point) and unshare it.
-    func makeParentMountUnshared(of path: String, propagation: UInt?) throws {
-        let flags = (propagation ?? 0) & MountFlag.slave != 0 ? MountFlag.slave : MountFlag.private
+    func makeParentMountUnshared(of path: String, treePropagation: UInt) throws {
+        let flags = treePropagation & MountFlag.slave != 0 ? MountFlag.slave : MountFlag.private
         var current = LexicalPath.clean(path)
         while true {
             do {

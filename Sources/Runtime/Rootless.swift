@@ -29,10 +29,14 @@ public enum Rootless {
         }
     }
 
-    public static func runningInUserNamespace() -> Bool {
+    /// Read once per process: a command asks for `--rootless auto` both for its default
+    /// `--root` and for its own options, and never changes its user namespace in between.
+    public static func runningInUserNamespace() -> Bool { inUserNamespace }
+
+    private static let inUserNamespace: Bool = {
         guard let text = try? FileSystem.readText("/proc/self/uid_map") else { return false }
         return !IDRanges.isIdentity(mapFile: text)
-    }
+    }()
 
     /// The default `--root`: /run/swiftlet for root on the host; `$XDG_RUNTIME_DIR/swiftlet`
     /// for an unprivileged user, who cannot write /run. Root inside a user namespace uses
