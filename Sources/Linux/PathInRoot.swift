@@ -52,40 +52,85 @@ public struct RootHandle {
                                flags: flags | OpenFlag.closeOnExec, mode: mode, resolve: Self.inRoot)
     }
 
+    /// Opens an existing path inside the root like open(_:), and says where it is inside the
+    /// root when that is known without asking the kernel: a path with no symlink on the way
+    /// (RESOLVE_NO_SYMLINKS succeeds) is exactly its cleaned self. With a symlink (ELOOP) it
+    /// is opened the ordinary way and `inside` is nil; insidePath(of:for:) then asks (a readlink
+    /// of /proc/self/fd/N, the dearest step of a mount point's lookup).
+    public func openLocated(_ unsafePath: String, flags: Int32 = OpenFlag.path) throws -> (fd: Int32, inside: String?) {
+        let relative = LexicalPath.relative(unsafePath)
+        do {
+            let fd = try sys.openat2(fd, relative.isEmpty ? "." : relative, flags: flags | OpenFlag.closeOnExec,
+                                     mode: 0, resolve: Self.inRoot | ResolveFlag.noSymlinks)
+            return (fd, "/" + relative)
+        } catch let error as SyscallError where error.errno == ELOOP {
+            return (try open(unsafePath, flags: flags), nil)
+        }
+    }
+
     /// Opens the directory at `unsafePath`, creating the missing components (mode `mode`).
     /// Returns an O_PATH fd. A symlink whose target is missing gets that target created,
     /// inside the root: `/mnt -> /srv/data` makes `<root>/srv/data`.
     /// `knownMissing`: the caller's own open just said ENOENT, so the walk starts at once.
     public func mkdirAll(_ unsafePath: String, mode: UInt32 = 0o755, knownMissing: Bool = false) throws -> Int32 {
-        if !knownMissing, let fd = try openIfExists(unsafePath, flags: OpenFlag.path | OpenFlag.directory) { return fd }
-        let (deepest, missing) = try walkToMissing(unsafePath)
-        return try makeDirectories(missing, under: deepest, mode: mode, for: unsafePath)
+        try mkdirAllLocated(unsafePath, mode: mode, knownMissing: knownMissing).fd
     }
 
-    /// Opens `unsafePath` in the root, or nil when (some component of) it does not exist.
-    func openIfExists(_ unsafePath: String, flags: Int32) throws -> Int32? {
-        do {
-            return try open(unsafePath, flags: flags)
-        } catch let error as SyscallError where error.errno == ENOENT {
-            return nil
-        } catch let error as SyscallError where error.errno == ENOTDIR {
-            throw PathInRootError(path: unsafePath, reason: "a component is not a directory")
+    /// mkdirAll, also saying where the directory is inside the root when no symlink was
+    /// followed on the way (see openLocated); nil otherwise.
+    public func mkdirAllLocated(_ unsafePath: String, mode: UInt32 = 0o755,
+                                knownMissing: Bool = false) throws -> (fd: Int32, inside: String?) {
+        if !knownMissing {
+            do {
+                return try openLocated(unsafePath, flags: OpenFlag.path | OpenFlag.directory)
+            } catch let error as SyscallError where error.errno == ENOENT {
+            } catch let error as SyscallError where error.errno == ENOTDIR {
+                throw PathInRootError(path: unsafePath, reason: "a component is not a directory")
+            }
         }
+        if let made = try makeLastUnderLexicalParent(unsafePath, mode: mode) { return made }
+        let walk = try walkToMissing(unsafePath)
+        let fd = try makeDirectories(walk.missing, under: walk.deepest, mode: mode, for: unsafePath)
+        return (fd, walk.resolvedLexically ? LexicalPath.clean("/" + LexicalPath.relative(unsafePath)) : nil)
+    }
+
+    /// The common case of mkdirAll, one missing directory whose parent is reached without a
+    /// symlink (`/dev/pts` in a fresh /dev): made there without walking from the root. nil
+    /// when that is not the case (no such parent, a symlink on the way, or the name taken,
+    /// say by a dangling symlink): the full walk decides then.
+    func makeLastUnderLexicalParent(_ unsafePath: String, mode: UInt32) throws -> (fd: Int32, inside: String?)? {
+        let parts = LexicalPath.components(unsafePath)
+        guard let name = parts.last else { return nil }
+        let parentPath = joinStrings(parts.dropLast(), separator: "/")
+        guard let parent = try? openLocated(parentPath, flags: OpenFlag.path | OpenFlag.directory) else { return nil }
+        defer { sys.close(parent.fd) }
+        guard let parentInside = parent.inside else { return nil }
+        do {
+            try sys.mkdirat(parent.fd, name, mode: mode)
+        } catch let error as SyscallError where error.errno == EEXIST || error.errno == ENOENT {
+            return nil
+        }
+        let fd = try sys.openat2(parent.fd, name, flags: OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec,
+                                 mode: 0, resolve: Self.beneathNoSymlinks)
+        return (fd, LexicalPath.join(parentInside, name))
     }
 
     /// Walks `unsafePath` one component at a time from the root, following symlinks the way
     /// RESOLVE_IN_ROOT does (an absolute target restarts at the root, `..` stops at it), up to
     /// the first component that does not exist. Returns an O_PATH fd of the deepest existing
     /// directory and the components still missing below it.
-    func walkToMissing(_ unsafePath: String) throws -> (Int32, [String]) {
+    /// `resolvedLexically`: no symlink and no `..` was met, so the path is its cleaned self.
+    func walkToMissing(_ unsafePath: String) throws -> (deepest: Int32, missing: [String], resolvedLexically: Bool) {
         var pending = LexicalPath.components(unsafePath)
         var resolved: [String] = []
         var current = try sys.openat2(fd, ".", flags: OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec,
                                       mode: 0, resolve: Self.inRoot)
         var links = 0
+        var lexical = true
         while !pending.isEmpty {
             let name = pending.removeFirst()
             if name == ".." {
+                lexical = false
                 // `resolved` holds real directories only, so their parent is lexical.
                 if !resolved.isEmpty { resolved.removeLast() }
                 let parent = try open(joinStrings(resolved, separator: "/"), flags: OpenFlag.path | OpenFlag.directory)
@@ -97,12 +142,13 @@ public struct RootHandle {
             do {
                 st = try sys.fstatat(current, name, flags: AtFlag.symlinkNoFollow)
             } catch let error as SyscallError where error.errno == ENOENT {
-                return (current, [name] + pending)
+                return (current, [name] + pending, lexical)
             } catch {
                 sys.close(current)
                 throw error
             }
             if st.isSymlink {
+                lexical = false
                 links += 1
                 let target: String
                 do {
@@ -139,7 +185,7 @@ public struct RootHandle {
             current = next
             resolved.append(name)
         }
-        return (current, [])
+        return (current, [], lexical)
     }
 
     /// Creates `names` as nested directories under `parent` (an fd this call takes over) and
@@ -177,19 +223,27 @@ public struct RootHandle {
     /// The directory that would hold `unsafePath` (created if missing) and the last component's
     /// name, for calls that create that last component themselves (mknodat, symlinkat).
     public func parentAndName(_ unsafePath: String, mode: UInt32 = 0o755) throws -> (dirfd: Int32, name: String) {
+        let (dirfd, name, _) = try parentAndNameLocated(unsafePath, mode: mode)
+        return (dirfd, name)
+    }
+
+    /// parentAndName, also saying where the parent is inside the root when no symlink was
+    /// followed (see openLocated); nil otherwise.
+    public func parentAndNameLocated(_ unsafePath: String, mode: UInt32 = 0o755) throws
+        -> (dirfd: Int32, name: String, parentInside: String?) {
         let parts = LexicalPath.components(unsafePath)
         guard let name = parts.last else {
             throw PathInRootError(path: unsafePath, reason: "is the root itself")
         }
-        let dirfd = try mkdirAll(joinStrings(parts.dropLast(), separator: "/"), mode: mode)
-        return (dirfd, name)
+        let parent = try mkdirAllLocated(joinStrings(parts.dropLast(), separator: "/"), mode: mode)
+        return (parent.fd, name, parent.inside)
     }
 
     /// Creates an empty file at `unsafePath` (directories included) and returns an O_PATH fd
     /// to it. A dangling symlink on the way, the last component included, gets its target
     /// created inside the root; an existing file is an error (EEXIST).
     public func createFile(_ unsafePath: String, mode: UInt32 = 0o644) throws -> Int32 {
-        let (deepest, missing) = try walkToMissing(unsafePath)
+        let (deepest, missing, _) = try walkToMissing(unsafePath)
         guard let name = missing.last else {
             sys.close(deepest)
             throw SyscallError("create", path: unsafePath, errno: EEXIST)

@@ -19,6 +19,9 @@ public final class RecordingSyscalls: MountSyscalls {
     public var files: [String: String] = [:]
     /// Permission bits mknodat leaves out of what it makes, as a umask would.
     public var creationMask: UInt32 = 0
+    /// How many times an fd's path was asked for (readlink of /proc/self/fd/N): what
+    /// RootHandle.openLocated saves on a path without symlinks.
+    public private(set) var fdPathReads = 0
     /// What statfs says per path; anything else is an ext4 with no flags.
     public var filesystems: [String: FilesystemStat] = [:]
     private var descriptors: [Int32: String] = [:]
@@ -230,7 +233,10 @@ public final class RecordingSyscalls: MountSyscalls {
     }
 
     public func readlinkat(_ dirfd: Int32, _ path: String) throws -> String {
-        if let fdPath = fdPath(path) { return fdPath }
+        if let fdPath = fdPath(path) {
+            fdPathReads += 1
+            return fdPath
+        }
         let at = try location(dirfd, path)
         guard let target = links[at] else { throw SyscallError("readlink", path: at, errno: EINVAL) }
         return target

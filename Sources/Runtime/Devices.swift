@@ -158,18 +158,27 @@ struct DeviceSetup {
         } catch let error as SyscallError where error.errno == EPERM {
             return try bindFromHost(node, dir: dir, name: name)
         }
-        let fd = try sys.openat(dir, name, flags: OpenFlag.path | OpenFlag.noFollow | OpenFlag.closeOnExec, mode: 0)
-        defer { sys.close(fd) }
-        // Check what was made is what was asked for before changing its mode and owner.
-        let st = try sys.fstat(fd)
-        guard st.type == node.typeBits, node.kind == .fifo || st.rdev == node.device else {
-            throw RootfsViolation("new device inode \(node.path) is not the \(node.major):\(node.minor) node asked for")
-        }
+        // Check what was made is what was asked for; most nodes need nothing more, and a stat
+        // by name settles that without opening them.
+        let made = try sys.fstatat(dir, name, flags: AtFlag.symlinkNoFollow)
+        try checkIsNode(made, node)
         // Only what mknod did not already get right: the mode unless the umask or the
         // filesystem changed it, the owner when it is not ours (or a setgid directory's group).
+        // Changed through an O_PATH fd, checked again, so nothing swapped in meanwhile is touched.
+        guard made.permissions != node.fileMode || made.uid != node.uid || made.gid != node.gid else { return }
+        let fd = try sys.openat(dir, name, flags: OpenFlag.path | OpenFlag.noFollow | OpenFlag.closeOnExec, mode: 0)
+        defer { sys.close(fd) }
+        let st = try sys.fstat(fd)
+        try checkIsNode(st, node)
         if st.permissions != node.fileMode { try sys.fchmodat(AtFlag.fdcwd, sys.procfd(fd), mode: node.fileMode) }
         if st.uid != node.uid || st.gid != node.gid {
             try sys.fchownat(fd, "", uid: node.uid, gid: node.gid, flags: AtFlag.emptyPath)
+        }
+    }
+
+    private func checkIsNode(_ st: FileStat, _ node: DeviceNode) throws {
+        guard st.type == node.typeBits, node.kind == .fifo || st.rdev == node.device else {
+            throw RootfsViolation("new device inode \(node.path) is not the \(node.major):\(node.minor) node asked for")
         }
     }
 

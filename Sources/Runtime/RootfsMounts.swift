@@ -61,19 +61,24 @@ struct SpecMounter {
     func openMountpoint(_ m: PlannedMount) throws -> Target {
         let destination = m.destination
         let fd: Int32
+        var known: String?
         var existed = true
         do {
-            fd = try root.open(destination)
+            (fd, known) = try root.openLocated(destination)
         } catch let error as SyscallError where error.errno == ENOENT {
             existed = false
             var sourceIsFile = false
             if m.isBind {
                 sourceIsFile = !(try sys.stat(m.source).isDirectory)
             }
-            fd = sourceIsFile ? try root.createFile(destination) : try root.mkdirAll(destination, knownMissing: true)
+            if sourceIsFile {
+                fd = try root.createFile(destination)
+            } else {
+                (fd, known) = try root.mkdirAllLocated(destination, knownMissing: true)
+            }
         }
         do {
-            let inside = try root.insidePath(of: fd, for: destination)
+            let inside = try known ?? root.insidePath(of: fd, for: destination)
             if inside == "/" {
                 throw RootfsViolation("mountpoint \(destination) is the top of the rootfs")
             }
@@ -88,7 +93,7 @@ struct SpecMounter {
     /// proc and sysfs go on a real directory: a symlink there could point the fresh procfs
     /// anywhere (CVE-2019-16884), so the last component is not followed.
     func openPseudoFilesystemTarget(_ m: PlannedMount) throws -> Target {
-        let (parent, name) = try root.parentAndName(m.destination)
+        let (parent, name, parentInside) = try root.parentAndNameLocated(m.destination)
         defer { sys.close(parent) }
         do {
             let st = try sys.fstatat(parent, name, flags: AtFlag.symlinkNoFollow)
@@ -101,7 +106,8 @@ struct SpecMounter {
         let fd = try sys.openat2(parent, name, flags: OpenFlag.path | OpenFlag.directory | OpenFlag.closeOnExec,
                                  mode: 0, resolve: ResolveFlag.beneath | ResolveFlag.noSymlinks | ResolveFlag.noMagicLinks)
         do {
-            let inside = try root.insidePath(of: fd, for: m.destination)
+            // Opened beneath the parent with no symlink: the parent's place and the name.
+            let inside = try parentInside.map { LexicalPath.join($0, name) } ?? root.insidePath(of: fd, for: m.destination)
             try checkProcMount(m, at: inside)
             return Target(fd: fd, path: inside)
         } catch {

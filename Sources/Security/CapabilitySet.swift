@@ -41,7 +41,8 @@ public enum CapabilityName {
         // libcap also takes bare numbers and "all"; config.json names capabilities.
         guard lower.hasPrefix("cap_") else { return nil }
         let rest = lower.dropFirst(4)
-        guard !rest.isEmpty, !rest.allSatisfy(\.isNumber) else { return nil }
+        // Bytewise: Character.isNumber would page in Unicode property tables on every create.
+        guard !rest.isEmpty, !rest.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
         var value: cap_value_t = 0
         guard cap_from_name(lower, &value) == 0 else { return nil }
         return value
@@ -52,7 +53,8 @@ public enum CapabilityName {
         guard let text = cap_to_name(number) else { return String(number) }
         defer { cap_free(text) }
         let name = String(cString: text)
-        return name.first?.isNumber == true ? name : name.uppercased()
+        let first = name.utf8.first ?? 0
+        return first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9") ? name : name.uppercased()
     }
 
     /// Every capability name libcap knows, in number order (the `features` list).
@@ -66,8 +68,12 @@ public enum CapabilityName {
         return names
     }
 
-    /// The highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap).
+    /// The highest capability the running kernel knows. libcap found it when the process
+    /// started (prctl(PR_CAPBSET_READ) probes, which need no /proc); /proc/sys/kernel/cap_last_cap
+    /// is the fallback should it have found none.
     public static func kernelLastCapability() throws -> Int32 {
+        let probed = Int32(cap_max_bits())
+        if probed > 0 { return probed - 1 }
         let path = "/proc/sys/kernel/cap_last_cap"
         let fd = try check("open", path: path) { open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
@@ -75,10 +81,14 @@ public enum CapabilityName {
         let count = try check("read", path: path) {
             Int32(buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) })
         }
-        let text = String(decoding: buffer[0..<Int(count)], as: UTF8.self)
-        guard let last = Int32(text.filter(\.isNumber)) else {
-            throw SyscallError("parse", path: path, errno: EINVAL)
+        // ASCII digits by byte: Character.isNumber would page in Unicode property tables.
+        var last: Int32 = 0
+        var digits = 0
+        for byte in buffer[0..<Int(count)] where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+            last = last * 10 + Int32(byte - UInt8(ascii: "0"))
+            digits += 1
         }
+        guard digits > 0, digits < 4 else { throw SyscallError("parse", path: path, errno: EINVAL) }
         return last
     }
 }

@@ -211,6 +211,66 @@ final class RootHandleTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/dev/ptmx"))
     }
 
+    func testOpenLocatedNamesASymlinkFreePathItselfAndLeavesASymlinkToTheKernel() throws {
+        try FileManager.default.createSymbolicLink(atPath: root + "/mnt", withDestinationPath: "/etc")
+        let h = try handle()
+        defer { h.close() }
+        let plain = try h.openLocated("/./etc//")
+        defer { sys.close(plain.fd) }
+        XCTAssertEqual(plain.inside, "/etc")
+        XCTAssertEqual(try h.insidePath(of: plain.fd, for: "/etc"), "/etc")
+        let linked = try h.openLocated("/mnt")
+        defer { sys.close(linked.fd) }
+        XCTAssertNil(linked.inside)
+        XCTAssertEqual(try h.insidePath(of: linked.fd, for: "/mnt"), "/etc")
+        XCTAssertThrowsError(try h.openLocated("/missing")) { error in
+            XCTAssertEqual((error as? SyscallError)?.errno, ENOENT)
+        }
+    }
+
+    func testMkdirAllLocatedMakesOneDirectoryUnderAPlainParent() throws {
+        let h = try handle()
+        defer { h.close() }
+        let made = try h.mkdirAllLocated("/etc/new", knownMissing: true)
+        defer { sys.close(made.fd) }
+        XCTAssertEqual(made.inside, "/etc/new")
+        XCTAssertEqual(try h.insidePath(of: made.fd, for: "/etc/new"), "/etc/new")
+        let deeper = try h.mkdirAllLocated("/a/b/c")
+        defer { sys.close(deeper.fd) }
+        XCTAssertEqual(deeper.inside, "/a/b/c")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/a/b/c"))
+    }
+
+    func testMkdirAllFollowsADanglingSymlinkAtTheEndInsideTheRoot() throws {
+        try FileManager.default.createSymbolicLink(atPath: root + "/etc/link", withDestinationPath: "/srv/made")
+        let h = try handle()
+        defer { h.close() }
+        let made = try h.mkdirAllLocated("/etc/link")
+        defer { sys.close(made.fd) }
+        XCTAssertNil(made.inside)
+        XCTAssertEqual(try h.insidePath(of: made.fd, for: "/etc/link"), "/srv/made")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/srv/made"))
+    }
+
+    func testLocatingAPlainPathAsksTheKernelNothing() throws {
+        let fake = RecordingSyscalls()
+        fake.addDirectory("/r/proc")
+        fake.addSymlink("/r/run", target: "/var/run")
+        let h = try RootHandle(opening: "/r", syscalls: fake)
+        let before = fake.fdPathReads
+        let proc = try h.openLocated("/proc")
+        let pts = try h.mkdirAllLocated("/dev/pts")
+        XCTAssertEqual(proc.inside, "/proc")
+        XCTAssertEqual(pts.inside, "/dev/pts")
+        XCTAssertEqual(fake.fdPathReads, before)
+        let run = try h.mkdirAllLocated("/run/lock")
+        XCTAssertNil(run.inside)
+        XCTAssertEqual(try h.insidePath(of: run.fd, for: "/run/lock"), "/var/run/lock")
+        for fd in [proc.fd, pts.fd, run.fd] { fake.close(fd) }
+        h.close()
+        XCTAssertEqual(fake.openDescriptors, [])
+    }
+
     func testRecordingSyscallsAgreeWithTheKernelOnSymlinks() throws {
         // The fake resolves like RESOLVE_IN_ROOT, so setup tests against it mean something.
         let fake = RecordingSyscalls()
