@@ -31,6 +31,9 @@ int sl_close_range(unsigned int first, unsigned int last, unsigned int flags) {
     return (int)syscall(SYS_close_range, first, last, flags);
 }
 int sl_setns(int fd, int nstype) { return setns(fd, nstype); }
+int sl_rename_exchange(const char *a, const char *b) {
+    return (int)syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 2 /* RENAME_EXCHANGE */);
+}
 int sl_unshare(int flags) { return unshare(flags); }
 
 pid_t sl_clone3(uint64_t flags, int exit_signal) {

@@ -2,6 +2,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CShims
 
 public enum FileSystem {
     public static func readFile(_ path: String) throws -> [UInt8] {
@@ -75,8 +76,18 @@ public enum FileSystem {
         return temp
     }
 
-    /// writeAtomically's second half: the temp file takes `path`'s name.
+    /// writeAtomically's second half: the temp file takes `path`'s name. A regular file already
+    /// there is swapped out (renameat2 RENAME_EXCHANGE) and then removed instead of renamed
+    /// over: ext4 (auto_da_alloc, its default) writes out a file renamed over another before the
+    /// rename returns, ~0.15 ms here, a cost `--pid-file` paid on every reuse of its path.
+    /// Readers see the old file or the new one, never neither. Filesystems without the exchange
+    /// (EINVAL) get the plain rename.
     public static func commitTemporary(_ temp: String, to path: String) throws {
+        var st = stat()
+        if lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, sl_rename_exchange(temp, path) == 0 {
+            unlink(temp)  // the old file, under the temp name now
+            return
+        }
         do {
             try check("rename", path: path) { rename(temp, path) }
         } catch {

@@ -26,6 +26,8 @@ int sl_pidfd_open(pid_t pid, unsigned int flags);
 int sl_pidfd_send_signal(int pidfd, int sig);
 int sl_close_range(unsigned int first, unsigned int last, unsigned int flags);
 int sl_setns(int fd, int nstype);
+/* renameat2(2) with RENAME_EXCHANGE: swaps two existing paths atomically. */
+int sl_rename_exchange(const char *a, const char *b);
 int sl_unshare(int flags);
 int sl_setresuid(uid_t r, uid_t e, uid_t s);
 int sl_setresgid(gid_t r, gid_t e, gid_t s);
