@@ -85,7 +85,6 @@ enum InitPipeline {
     /// Stage 1 runs in the process the parent spawned: join namespaces given by path, prepare
     /// the time namespace, and clone the container's init into the new namespaces.
     static let stage1: [InitStage] = [
-        InitStage("check single thread", InitStages.checkSingleThreaded),
         // Here, with the caller's credentials, as runc's nsexec stage 0: once in a new user
         // namespace (or non-dumpable there) /proc/self/oom_score_adj belongs to an unmapped
         // owner and cannot even be opened. Every later process inherits the value.
@@ -166,7 +165,7 @@ enum InitPipeline {
             do {
                 try stage.run(context)
             } catch {
-                throw RuntimeError("\(stage.name): \(error)")
+                throw RuntimeError("\(stage.name): \(InitStages.explainingThreads(error))")
             }
             log.debug("init stage \"\(stage.name)\" took \(formatMillis(monotonicNow() - start))")
         }

@@ -72,7 +72,10 @@ public enum InitProcess {
             pid = clone(into: -1)
             joinCgroup2Later = true
         }
-        if pid < 0 { fail(sync, "clone into new namespaces: \(errnoDescription(errno))") }
+        if pid < 0 {
+            let error = SyscallError("clone into new namespaces", errno: errno)
+            fail(sync, "\(InitStages.explainingThreads(error))")
+        }
         if pid > 0 {
             do { try sync.send(.childPid(pid)) } catch { exit(1) }
             exit(0)

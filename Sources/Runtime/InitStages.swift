@@ -8,11 +8,15 @@ import OCISpec
 import Security
 
 enum InitStages {
-    static func checkSingleThreaded(_ c: InitContext) throws {
-        // setns into a user or mount namespace fails in a multi-threaded process; say so
-        // plainly instead of letting the kernel's EINVAL puzzle someone.
+    /// setns into a user or mount namespace, unshare(CLONE_NEWUSER) and a clone into a new
+    /// user namespace fail with EINVAL in a multi-threaded process: an EINVAL says so plainly
+    /// when that is the cause, instead of letting the kernel's answer puzzle someone. Asked
+    /// only then: counting threads up front cost every create a /proc lookup.
+    static func explainingThreads(_ error: Error) -> Error {
+        guard (error as? SyscallError)?.errno == EINVAL else { return error }
         let threads = ProcessInfo.threadCount()
-        if threads != 1 { throw RuntimeError("init must be single-threaded, has \(threads) threads") }
+        guard threads > 1 else { return error }
+        return RuntimeError("init must be single-threaded, has \(threads) threads: \(error)")
     }
 
     /// The fds the parent made after the bootstrap, by name (PassedFDName), before the clone

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import struct Linux.SyscallError
 import OCISpec
 @testable import Runtime
 
@@ -120,5 +121,28 @@ final class ExecutableLookupTests: XCTestCase {
         XCTAssertThrowsError(try ExecutableLookup.find(plain, path: nil, cwd: "/")) { error in
             XCTAssertEqual("\(error)", "exec: \"\(plain)\": permission denied")
         }
+    }
+}
+
+final class InitThreadCheckTests: XCTestCase {
+    func testAnEINVALInAMultiThreadedProcessNamesTheThreads() throws {
+        // A second thread of our own: the very situation init must never be in.
+        let stop = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        let thread = Thread { started.signal(); stop.wait() }
+        thread.start()
+        started.wait()
+        defer { stop.signal() }
+        let threads = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count
+        XCTAssertGreaterThan(threads, 1)
+        let explained = "\(InitStages.explainingThreads(SyscallError("setns", path: "/proc/1/ns/mnt", errno: EINVAL)))"
+        XCTAssertTrue(explained.hasPrefix("init must be single-threaded, has "), explained)
+        XCTAssertTrue(explained.hasSuffix("setns /proc/1/ns/mnt: invalid argument"), explained)
+    }
+
+    func testOtherErrorsAreLeftAsTheyAre() {
+        let error = SyscallError("setns", path: "/proc/1/ns/mnt", errno: EPERM)
+        XCTAssertEqual(InitStages.explainingThreads(error) as? SyscallError, error)
+        let other = RuntimeError("something else")
+        XCTAssertEqual("\(InitStages.explainingThreads(other))", "something else")
     }
 }
