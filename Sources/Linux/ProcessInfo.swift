@@ -101,6 +101,19 @@ public enum ProcessInfo {
     }
 
     /// waitpid retrying on EINTR.
+    /// Whether our child `pid` has exited, without reaping it: one waitid(WNOHANG|WNOWAIT),
+    /// no /proc read. An unreaped child keeps its pid, so it cannot be someone else's. nil
+    /// when pid is not our child (ECHILD) or waitid fails otherwise: ask /proc then.
+    public static func childHasExited(_ pid: Int32) -> Bool? {
+        var info = siginfo_t()
+        while true {
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 {
+                return info._sifields._sigchld.si_pid == pid
+            }
+            if errno != EINTR { return nil }
+        }
+    }
+
     public static func wait(pid: Int32, options: Int32 = 0) throws -> (Int32, ExitStatus)? {
         var status: Int32 = 0
         while true {

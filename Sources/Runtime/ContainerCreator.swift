@@ -258,8 +258,11 @@ public struct ContainerCreator {
         let consoleMaster = session.consoleMaster
 
         // Still alive once ready: a quick exit in between would leave a stopped container's
-        // state, which is what runc reports too.
-        guard let (record, staged) = prepared, ProcessInfo.isAlive(pid: containerPid, startTime: record.initStartTime) else {
+        // state, which is what runc reports too. The container's init is our child (stage 1
+        // cloned it with CLONE_PARENT): waitid answers without a /proc read.
+        guard let (record, staged) = prepared,
+              !(ProcessInfo.childHasExited(containerPid)
+                ?? !ProcessInfo.isAlive(pid: containerPid, startTime: record.initStartTime)) else {
             throw RuntimeError("\(prefix): container init exited during setup")
         }
         try store.commit(staged: staged, id: id)

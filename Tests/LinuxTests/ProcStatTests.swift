@@ -36,3 +36,33 @@ final class ProcStatTests: XCTestCase {
         XCTAssertFalse(ProcessInfo.isRunning(pid: me, startTime: start! + 1))
     }
 }
+
+final class ChildExitTests: XCTestCase {
+    func spawn(_ args: [String]) throws -> pid_t {
+        var pid: pid_t = 0
+        let argv = args.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        XCTAssertEqual(posix_spawn(&pid, args[0], nil, nil, argv, environ), 0)
+        return pid
+    }
+
+    func testAnExitedChildIsSeenWithoutBeingReaped() throws {
+        let pid = try spawn(["/bin/true"])
+        var exited = false
+        for _ in 0..<500 where !exited {
+            exited = ProcessInfo.childHasExited(pid) == true
+            if !exited { usleep(2000) }
+        }
+        XCTAssertTrue(exited)
+        // Still ours to reap: WNOWAIT left the zombie.
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(pid, &status, 0), pid)
+    }
+
+    func testARunningChildHasNotExitedAndAStrangerIsNotOurs() throws {
+        let pid = try spawn(["/bin/sleep", "10"])
+        defer { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) }
+        XCTAssertEqual(ProcessInfo.childHasExited(pid), false)
+        XCTAssertNil(ProcessInfo.childHasExited(1))
+    }
+}
