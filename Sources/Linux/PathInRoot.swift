@@ -71,7 +71,8 @@ public struct RootHandle {
     /// Opens the directory at `unsafePath`, creating the missing components (mode `mode`).
     /// Returns an O_PATH fd. A symlink whose target is missing gets that target created,
     /// inside the root: `/mnt -> /srv/data` makes `<root>/srv/data`.
-    /// `knownMissing`: the caller's own open just said ENOENT, so the walk starts at once.
+    /// `knownMissing`: the caller's own open just said ENOENT, so the whole path is not opened
+    /// again first.
     public func mkdirAll(_ unsafePath: String, mode: UInt32 = 0o755, knownMissing: Bool = false) throws -> Int32 {
         try mkdirAllLocated(unsafePath, mode: mode, knownMissing: knownMissing).fd
     }
