@@ -100,7 +100,6 @@ public enum ProcessInfo {
         return Int(info.st_nlink) - 2
     }
 
-    /// waitpid retrying on EINTR.
     /// Whether our child `pid` has exited, without reaping it: one waitid(WNOHANG|WNOWAIT),
     /// no /proc read. An unreaped child keeps its pid, so it cannot be someone else's. nil
     /// when pid is not our child (ECHILD) or waitid fails otherwise: ask /proc then.
@@ -114,6 +113,7 @@ public enum ProcessInfo {
         }
     }
 
+    /// waitpid retrying on EINTR.
     public static func wait(pid: Int32, options: Int32 = 0) throws -> (Int32, ExitStatus)? {
         var status: Int32 = 0
         while true {

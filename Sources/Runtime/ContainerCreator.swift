@@ -260,11 +260,11 @@ public struct ContainerCreator {
         // Still alive once ready: a quick exit in between would leave a stopped container's
         // state, which is what runc reports too. The container's init is our child (stage 1
         // cloned it with CLONE_PARENT): waitid answers without a /proc read.
-        guard let (record, staged) = prepared,
-              !(ProcessInfo.childHasExited(containerPid)
-                ?? !ProcessInfo.isAlive(pid: containerPid, startTime: record.initStartTime)) else {
-            throw RuntimeError("\(prefix): container init exited during setup")
-        }
+        let exitedDuringSetup = RuntimeError("\(prefix): container init exited during setup")
+        guard let (record, staged) = prepared else { throw exitedDuringSetup }
+        let exited = ProcessInfo.childHasExited(containerPid)
+            ?? !ProcessInfo.isAlive(pid: containerPid, startTime: record.initStartTime)
+        if exited { throw exitedDuringSetup }
         try store.commit(staged: staged, id: id)
         if let staged = stagedPidFile {
             try FileSystem.commitTemporary(staged.temp, to: staged.path)
