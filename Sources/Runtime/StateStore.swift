@@ -100,13 +100,7 @@ public struct StateStore {
     /// was killed before state.json existed, or state.json is lost. No fsync: cgroups and
     /// processes do not outlive a reboot either, and surviving our own death needs none.
     public func saveRecovery(_ recovery: RecoveryRecord, id: String) throws {
-        let path = recoveryPath(for: id)
-        let temp = path + ".tmp"
-        let bytes = recovery.jsonBytes
-        let fd = try check("open", path: temp) { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
-        defer { close(fd) }
-        try FileSystem.writeAll(fd: fd, bytes, path: temp)
-        try check("rename", path: path) { rename(temp, path) }
+        try FileSystem.writeAtomically(recoveryPath(for: id), recovery.jsonBytes)
     }
 
     /// nil when there is none or it cannot be read (the caller says the cgroup is unknown).

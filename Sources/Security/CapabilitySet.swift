@@ -42,7 +42,7 @@ public enum CapabilityName {
         guard lower.hasPrefix("cap_") else { return nil }
         let rest = lower.dropFirst(4)
         // Bytewise: Character.isNumber would page in Unicode property tables on every create.
-        guard !rest.isEmpty, !rest.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        guard !rest.isEmpty, decimalValue(rest.utf8) == nil else { return nil }
         var value: cap_value_t = 0
         guard cap_from_name(lower, &value) == 0 else { return nil }
         return value
@@ -81,14 +81,11 @@ public enum CapabilityName {
         let count = try check("read", path: path) {
             Int32(buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) })
         }
-        // ASCII digits by byte: Character.isNumber would page in Unicode property tables.
-        var last: Int32 = 0
-        var digits = 0
-        for byte in buffer[0..<Int(count)] where byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
-            last = last * 10 + Int32(byte - UInt8(ascii: "0"))
-            digits += 1
-        }
-        guard digits > 0, digits < 4 else { throw SyscallError("parse", path: path, errno: EINVAL) }
-        return last
+        // The number and its newline, read bytewise (Character.isNumber would page in Unicode
+        // property tables).
+        var digits = buffer[0..<Int(count)]
+        if digits.last == UInt8(ascii: "\n") { digits.removeLast() }
+        guard let last = decimalValue(digits), last < 1000 else { throw SyscallError("parse", path: path, errno: EINVAL) }
+        return Int32(last)
     }
 }
